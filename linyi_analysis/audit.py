@@ -1,0 +1,375 @@
+"""Audit the dataset against the source article.
+
+- :func:`quote_check`: every quote is a verbatim substring of the article's plan text;
+- :func:`figure_check`: every figure of every target appears in its own quote;
+- :func:`placement_check`: every target and measure is quoted from its own action's section
+  (or the lead paragraph, for ``headline`` targets); :func:`unit_check`: its quote uses the
+  article's word for its unit;
+- :func:`coverage`: every number in the plan text is accounted for (target, stated measure
+  count, or a listed non-target) — :func:`coverage_rate` gives the share;
+- :func:`consistency`: components add up to totals, stated measure counts match, ranges are ordered;
+- :func:`discrepancies`: where the article contradicts itself (lead paragraph vs body).
+
+``python -m linyi_analysis.audit`` prints the whole audit and exits non-zero if anything fails.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import sys
+
+import pandas as pd
+
+from .loaders import load_tables
+from .source import normalize, plan_text, read_source
+
+_WORDS = {
+    w: i
+    for i, ws in enumerate(
+        [
+            (),
+            ("one", "first", "single"),
+            ("two", "second", "dual", "double"),
+            ("three", "third"),
+            ("four", "fourth"),
+            ("five", "fifth"),
+            ("six", "sixth"),
+            ("seven", "seventh"),
+            ("eight", "eighth"),
+            ("nine", "ninth"),
+            ("ten", "tenth"),
+        ]
+    )
+    for w in ws
+}
+_SCALE = {"million": 1e6, "billion": 1e9}
+_NUMBER = re.compile(
+    r"(?<![\w.])(?:(?P<date>\d{4}\.\d{2}\.\d{2})"
+    r"|(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:\s*(?P<scale>million|billion))?"
+    r"|(?P<word>\b(?:" + "|".join(_WORDS) + r")\b))",
+    re.IGNORECASE,
+)
+# Where each table keeps verbatim text of the article: (table, id column, quote column).
+QUOTED = [
+    ("actions", "action_id", "name_source"),
+    ("actions", "action_id", "measures_stated_quote"),
+    ("measures", "measure_id", "quote"),
+    ("targets", "target_id", "quote"),
+    ("non_targets", "text", "quote"),
+]
+_FIGURES = ["value", "value_min", "value_max", "baseline"]
+
+
+def _plan(text: str | None) -> str:
+    return normalize(plan_text(read_source() if text is None else text))
+
+
+def numbers(text: str | None = None) -> pd.DataFrame:
+    """Every number in the plan text (digits, with million/billion; number words; dates).
+
+    Columns: start, end (offsets in the whitespace-normalised plan text), text, value.
+    """
+    plan = _plan(text)
+    rows = []
+    for m in _NUMBER.finditer(plan):
+        if m["date"]:
+            value = float("nan")
+        elif m["word"]:
+            value = float(_WORDS[m["word"].lower()])
+        else:
+            value = float(m["num"].replace(",", "")) * _SCALE.get((m["scale"] or "").lower(), 1)
+        rows.append({"start": m.start(), "end": m.end(), "text": m[0], "value": value})
+    return pd.DataFrame(rows, columns=["start", "end", "text", "value"])
+
+
+def _spans(plan: str, quote: str) -> list[tuple[int, int]]:
+    q = normalize(quote)
+    return [(m.start(), m.start() + len(q)) for m in re.finditer(re.escape(q), plan)]
+
+
+def quote_check(text: str | None = None, data_dir=None) -> pd.DataFrame:
+    """One row per quote in the data: table, id, column, quote, found (verbatim in the plan text)."""
+    plan, tables = _plan(text), load_tables(data_dir)
+    rows = []
+    for table, id_col, col in QUOTED:
+        for ident, quote in tables[table][[id_col, col]].itertuples(index=False):
+            if pd.isna(quote):
+                continue
+            rows.append(
+                {
+                    "table": table,
+                    "id": str(ident),
+                    "column": col,
+                    "quote": quote,
+                    "found": bool(_spans(plan, quote)),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _figures(row) -> list[float]:
+    return [float(row[c]) for c in _FIGURES if not pd.isna(row[c])]
+
+
+def figure_check(text: str | None = None, data_dir=None) -> pd.DataFrame:
+    """For each target, whether each of its figures (value, range ends, baseline) is written in its quote."""
+    plan, nums = _plan(text), numbers(text)
+    rows = []
+    for _, t in load_tables(data_dir)["targets"].iterrows():
+        in_quote = set()
+        for a, b in _spans(plan, t["quote"]):
+            in_quote |= set(nums.loc[(nums["start"] >= a) & (nums["end"] <= b), "value"])
+        for column in _FIGURES:
+            if not pd.isna(t[column]):
+                rows.append(
+                    {
+                        "target_id": t["target_id"],
+                        "column": column,
+                        "figure": float(t[column]),
+                        "in_quote": float(t[column]) in in_quote,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def sections(text: str | None = None, data_dir=None) -> pd.DataFrame:
+    """The plan text cut at the actions' headings: part (``headline`` or an action_id), start, end.
+
+    The lead paragraph (``headline``) is everything before the first heading.
+    """
+    plan, actions = _plan(text), load_tables(data_dir)["actions"].sort_values("order")
+    starts = []
+    for action_id, heading in actions[["action_id", "name_source"]].itertuples(index=False):
+        found = [a for a, _ in _spans(plan, heading)]
+        if not found:
+            raise ValueError(f"heading of {action_id!r} not in the article: {heading!r}")
+        starts.append((found[0], str(action_id)))
+    starts.sort()
+    bounds = [(0, "headline"), *starts, (len(plan), None)]
+    return pd.DataFrame(
+        [{"part": p, "start": a, "end": b} for (a, p), (b, _) in itertools.pairwise(bounds)]
+    )
+
+
+def placement_check(text: str | None = None, data_dir=None) -> pd.DataFrame:
+    """Whether each target and measure is quoted from its own part of the article.
+
+    A target's quote must lie in the lead paragraph when ``source_part`` is ``headline``, and in
+    its action's section otherwise; a measure's quote in its action's section. Columns: table,
+    id, expected (part), found (parts where the quote occurs), ok.
+    """
+    plan, secs, tables = _plan(text), sections(text, data_dir), load_tables(data_dir)
+    rows = []
+
+    def parts_of(quote: str) -> list[str]:
+        return [
+            secs.loc[(secs["start"] <= a) & (b <= secs["end"]), "part"].iloc[0]
+            for a, b in _spans(plan, quote)
+            if ((secs["start"] <= a) & (b <= secs["end"])).any()
+        ]
+
+    for _, t in tables["targets"].iterrows():
+        expected = "headline" if t["source_part"] == "headline" else str(t["action_id"])
+        found = parts_of(t["quote"])
+        rows.append(
+            {
+                "table": "targets",
+                "id": t["target_id"],
+                "expected": expected,
+                "found": ", ".join(found),
+                "ok": expected in found,
+            }
+        )
+    for _, m in tables["measures"].iterrows():
+        found = parts_of(m["quote"])
+        rows.append(
+            {
+                "table": "measures",
+                "id": m["measure_id"],
+                "expected": str(m["action_id"]),
+                "found": ", ".join(found),
+                "ok": str(m["action_id"]) in found,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def unit_check(data_dir=None) -> pd.DataFrame:
+    """Whether each target's quote uses the article's word for its unit (``units.source_words``)."""
+    tables = load_tables(data_dir)
+    words = dict(zip(tables["units"]["unit"], tables["units"]["source_words"], strict=True))
+    rows = []
+    for _, t in tables["targets"].iterrows():
+        pattern = words[t["unit"]]
+        rows.append(
+            {
+                "target_id": t["target_id"],
+                "unit": t["unit"],
+                "source_words": pattern,
+                "ok": re.search(pattern, t["quote"], re.IGNORECASE) is not None,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def coverage(text: str | None = None, data_dir=None) -> pd.DataFrame:
+    """Every number of the plan text with what accounts for it (empty ``accounted_by`` = not covered)."""
+    plan, nums, tables = _plan(text), numbers(text), load_tables(data_dir)
+    claims: list[tuple[int, int, str, object]] = []  # span, label, matcher
+    for _, t in tables["targets"].iterrows():
+        for a, b in _spans(plan, t["quote"]):
+            claims.append((a, b, f"targets:{t['target_id']}", set(_figures(t))))
+    for _, ac in tables["actions"].dropna(subset=["measures_stated_quote"]).iterrows():
+        for a, b in _spans(plan, ac["measures_stated_quote"]):
+            claims.append(
+                (a, b, f"actions:{ac['action_id']}.measures_stated", {float(ac["measures_stated"])})
+            )
+    for i, nt in tables["non_targets"].iterrows():
+        for a, b in _spans(plan, nt["quote"]):
+            claims.append((a, b, f"non_targets:row {i + 1} ({nt['kind']})", nt["text"].lower()))
+
+    def accounted(tok) -> str:
+        labels = []
+        for a, b, label, match in claims:
+            if a <= tok.start and tok.end <= b:
+                hit = tok.text.lower() == match if isinstance(match, str) else tok.value in match
+                if hit:
+                    labels.append(label)
+        return "; ".join(labels)
+
+    nums["accounted_by"] = [accounted(tok) for tok in nums.itertuples()]
+    nums["context"] = [plan[max(0, r.start - 30) : r.end + 30] for r in nums.itertuples()]
+    return nums
+
+
+def coverage_rate(text: str | None = None, data_dir=None) -> float:
+    """Share of the plan text's numbers accounted for by the data, from 0 to 1."""
+    cov = coverage(text, data_dir)
+    return float((cov["accounted_by"] != "").mean()) if len(cov) else 1.0
+
+
+def consistency(data_dir=None) -> pd.DataFrame:
+    """Internal checks of the data: check, subject, expected, actual, ok."""
+    t = load_tables(data_dir)
+    targets, rows = t["targets"], []
+    by_id = targets.set_index("target_id")
+    parts = targets.dropna(subset=["part_of"]).groupby("part_of")["value"].sum()
+    for total, summed in parts.items():
+        expected = float(by_id.at[total, "value"])
+        rows.append(
+            {
+                "check": "components add up to their total",
+                "subject": total,
+                "expected": expected,
+                "actual": float(summed),
+                "ok": expected == float(summed),
+            }
+        )
+    counted = t["measures"].groupby("action_id", observed=False).size()
+    for _, ac in t["actions"].dropna(subset=["measures_stated"]).iterrows():
+        expected, actual = float(ac["measures_stated"]), float(counted.get(ac["action_id"], 0))
+        rows.append(
+            {
+                "check": "measures listed match the stated count",
+                "subject": ac["action_id"],
+                "expected": expected,
+                "actual": actual,
+                "ok": expected == actual,
+            }
+        )
+    for _, r in targets[targets["comparator"] == "range"].iterrows():
+        rows.append(
+            {
+                "check": "range minimum <= maximum",
+                "subject": r["target_id"],
+                "expected": float(r["value_min"]),
+                "actual": float(r["value_max"]),
+                "ok": bool(r["value_min"] <= r["value_max"]),
+            }
+        )
+    return pd.DataFrame(rows, columns=["check", "subject", "expected", "actual", "ok"])
+
+
+def discrepancies(data_dir=None) -> pd.DataFrame:
+    """Where the article states one commitment twice with different figures.
+
+    One row per headline/body pair (``counterpart_id``) that disagrees: both target ids,
+    both figures and comparators, both quotes, and the difference (headline − body).
+    """
+    targets = load_tables(data_dir)["targets"]
+    head = targets[(targets["source_part"] == "headline") & targets["counterpart_id"].notna()]
+    body = targets.set_index("target_id")
+    rows = []
+    for _, h in head.iterrows():
+        b = body.loc[h["counterpart_id"]]
+        same = all(
+            (pd.isna(h[c]) and pd.isna(b[c])) or h[c] == b[c]
+            for c in ["value", "value_min", "value_max", "comparator", "unit"]
+        )
+        if not same:
+            rows.append(
+                {
+                    "indicator": b["indicator"],
+                    "unit": h["unit"],
+                    "headline_target_id": h["target_id"],
+                    "headline_value": h["value"],
+                    "headline_comparator": h["comparator"],
+                    "headline_quote": h["quote"],
+                    "body_target_id": h["counterpart_id"],
+                    "body_value": b["value"],
+                    "body_comparator": b["comparator"],
+                    "body_quote": b["quote"],
+                    "difference": h["value"] - b["value"],
+                }
+            )
+    columns = [
+        "indicator",
+        "unit",
+        "headline_target_id",
+        "headline_value",
+        "headline_comparator",
+        "headline_quote",
+        "body_target_id",
+        "body_value",
+        "body_comparator",
+        "body_quote",
+        "difference",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def main() -> int:
+    """Print the audit; exit 1 if a quote, figure, coverage or consistency check fails."""
+    text = read_source()
+    quotes, figures, cov, cons = quote_check(text), figure_check(text), coverage(text), consistency()
+    placed, units = placement_check(text), unit_check()
+    rate = float((cov["accounted_by"] != "").mean())
+    print(f"quotes found verbatim: {quotes['found'].sum()}/{len(quotes)}")
+    print(f"target figures written in their quotes: {figures['in_quote'].sum()}/{len(figures)}")
+    print(f"targets and measures quoted from their own section: {placed['ok'].sum()}/{len(placed)}")
+    print(f"target quotes naming their unit: {units['ok'].sum()}/{len(units)}")
+    print(f"coverage of the plan text's numbers: {rate:.1%} ({(cov['accounted_by'] != '').sum()}/{len(cov)})")
+    print(f"consistency checks passed: {cons['ok'].sum()}/{len(cons)}")
+    failed = [
+        quotes[~quotes["found"]],
+        figures[~figures["in_quote"]],
+        placed[~placed["ok"]],
+        units[~units["ok"]],
+        cov[cov["accounted_by"] == ""],
+        cons[~cons["ok"]],
+    ]
+    for frame in failed:
+        if len(frame):
+            print(frame.to_string(index=False))
+    disc = discrepancies()
+    print(f"\ndiscrepancies in the article: {len(disc)}")
+    for _, d in disc.iterrows():
+        print(
+            f"  {d['indicator']}: lead paragraph {d['headline_value']:,.0f} vs body {d['body_value']:,.0f} {d['unit']}"
+        )
+    return 1 if any(len(f) for f in failed) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,200 @@
+"""Validate the data tables together: column rules (pandera) and the rules between columns and tables.
+
+Every problem of every file is collected before raising, so one run shows all that is wrong.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .errors import DataValidationError, Problem
+from .resources import datapackage
+
+#: Tables in dependency order: a table's foreign keys point only to tables before it (or itself).
+TABLES = ("actions", "measures", "units", "targets", "non_targets")
+
+
+def validate(raw: dict[str, pd.DataFrame | None], problems: list[Problem]) -> dict[str, pd.DataFrame]:
+    """Check raw (all-string) tables; return them coerced to their types, or raise with every problem."""
+    import pandera.pandas as pa  # only paid for when data is actually validated
+
+    from .schema import table_schema
+
+    resources = {r["name"]: r for r in datapackage()["resources"]}
+    problems = list(problems)
+    typed: dict[str, pd.DataFrame] = {}
+    for name in TABLES:
+        res, frame = resources[name], raw.get(name)
+        if frame is None:
+            continue
+        schema = table_schema(res, _foreign_values(name, res, raw))
+        try:
+            typed[name] = schema.validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as err:
+            problems += _schema_problems(err.failure_cases, res, frame)
+    if not problems:
+        problems += _row_rules(typed)
+    if problems:
+        raise DataValidationError(problems)
+    return typed
+
+
+def _key_column(res: dict) -> str | None:
+    key = res["schema"].get("primaryKey")
+    return key[0] if key else None
+
+
+def _foreign_values(name: str, res: dict, raw: dict) -> dict[str, dict[str, list]]:
+    out: dict[str, dict[str, list]] = {}
+    for fk in res["schema"].get("foreignKeys", []):
+        target = fk["reference"]["resource"] or name
+        other = raw.get(target)
+        (column,), (key,) = fk["fields"], fk["reference"]["fields"]
+        if other is None or key not in other:
+            continue  # that file's own problem is reported already
+        out[column] = {f"{target}.csv {key}": other[key].dropna().unique().tolist()}
+    return out
+
+
+def _schema_problems(cases: pd.DataFrame, res: dict, frame: pd.DataFrame) -> list[Problem]:
+    file, key_col = res["path"], _key_column(res)
+    types = {f["name"]: f["type"] for f in res["schema"]["fields"]}
+    uncoercible = set(cases.loc[cases["check"].astype(str).str.startswith("coerce_dtype"), "column"])
+    out = []
+    for case in cases.itertuples(index=False):
+        check, column, value, index = str(case.check), case.column, case.failure_case, case.index
+        row = None if index is None or pd.isna(index) else int(index)
+        if check.startswith("dtype(") or (column in uncoercible and row is None):
+            continue  # echoes of a failed type conversion, already reported per row
+        if check == "column_in_dataframe":
+            out.append(Problem(file, None, str(value), "required column is missing"))
+            continue
+        if check == "column_in_schema":
+            out.append(Problem(file, None, str(value), "unknown column (not in datapackage.json)"))
+            continue
+        if check.startswith("coerce_dtype"):
+            kind = "a whole number" if types.get(column) == "integer" else "a number"
+            message = f"{_show(value)} is not {kind}"
+        elif check == "not_nullable":
+            message = "is empty, but a value is required"
+        elif check == "field_uniqueness":
+            message = f"{_show(value)} is duplicated: each value must be unique"
+        else:
+            message = f"{_show(value)} {check}"
+        key = _key_of(frame, key_col, row)
+        out.append(Problem(file, row, None if column is None or pd.isna(column) else column, message, key))
+    return out
+
+
+def _show(value) -> str:
+    """A cell value as a person reads it: text quoted, numbers plain (-143, not np.float64(-143.0))."""
+    if isinstance(value, str):
+        return repr(value)
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _key_of(frame: pd.DataFrame, key_col: str | None, row: int | None) -> str | None:
+    if row is None or key_col is None or key_col not in frame or row not in frame.index:
+        return None
+    value = frame.at[row, key_col]
+    return None if pd.isna(value) else str(value)
+
+
+def _row_rules(t: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Rules across columns and tables that a column schema cannot state."""
+    out: list[Problem] = []
+    if "measures" in t:
+        m = t["measures"]
+        dup = m.duplicated(["action_id", "order"], keep=False)
+        for row in m.index[dup]:
+            out.append(
+                Problem(
+                    "measures.csv",
+                    row,
+                    "order",
+                    f"order {m.at[row, 'order']} is used twice within action {m.at[row, 'action_id']!r}",
+                    m.at[row, "measure_id"],
+                )
+            )
+    if {"targets", "measures", "actions", "units"} <= t.keys():
+        out += _target_rules(t["targets"], t["measures"], t["actions"], t["units"])
+    return out
+
+
+def _target_rules(tg: pd.DataFrame, ms: pd.DataFrame, ac: pd.DataFrame, un: pd.DataFrame) -> list[Problem]:
+    out: list[Problem] = []
+    measure_action = dict(zip(ms["measure_id"], ms["action_id"], strict=True))
+    actions_with_measures = set(ms["action_id"])
+    states_measures = dict(zip(ac["action_id"], ac["measures_stated"].notna(), strict=True))
+    unit_kind = dict(zip(un["unit"], un["kind"], strict=True))
+    by_id = tg.set_index("target_id")
+    figures = ["value", "value_min", "value_max", "baseline"]
+
+    for row, r in tg.iterrows():
+
+        def bad(column, message, row=row, r=r):
+            out.append(Problem("targets.csv", row, column, message, r["target_id"]))
+
+        comp, present = r["comparator"], {c: not pd.isna(r[c]) for c in figures}
+        if comp == "range":
+            for c in ("value_min", "value_max"):
+                if not present[c]:
+                    bad(c, "is empty, but a range needs value_min and value_max")
+            if present["value"]:
+                bad("value", "must be empty for a range (use value_min and value_max)")
+            if present["value_min"] and present["value_max"] and r["value_min"] > r["value_max"]:
+                bad("value_min", f"value_min {r['value_min']:g} is greater than value_max {r['value_max']:g}")
+        else:
+            if not present["value"]:
+                bad("value", f"is empty, but comparator {comp!r} needs a value")
+            for c in ("value_min", "value_max"):
+                if present[c]:
+                    bad(c, f"must be empty unless comparator is 'range' (it is {comp!r})")
+        if comp == "from_to" and not present["baseline"]:
+            bad("baseline", "is empty, but a from_to change needs its baseline")
+        if comp != "from_to" and present["baseline"]:
+            bad("baseline", f"must be empty unless comparator is 'from_to' (it is {comp!r})")
+
+        kind = unit_kind.get(r["unit"])
+        for c in figures:
+            if not present[c]:
+                continue
+            v = float(r[c])
+            if kind == "percent" and comp != "increase_by" and v > 100:
+                bad(c, f"{v:g} is above 100, but unit 'percent' is a share from 0 to 100")
+            if kind == "count" and not math.isclose(v, round(v)):
+                bad(c, f"{v:g} is not a whole number, but unit {r['unit']!r} counts things")
+
+        action, measure = r["action_id"], r["measure_id"]
+        if pd.isna(measure):
+            if states_measures.get(action):
+                bad(
+                    "measure_id",
+                    f"is empty, but action {action!r} has measures: name the one this target belongs to",
+                )
+        elif measure_action.get(measure) != action:
+            bad(
+                "measure_id",
+                f"measure {measure!r} belongs to action {measure_action.get(measure)!r}, not {action!r}",
+            )
+        if states_measures.get(action) and action not in actions_with_measures:
+            bad("action_id", f"action {action!r} has no measures in measures.csv")
+
+        for c in ("counterpart_id", "part_of"):
+            other = r[c]
+            if pd.isna(other):
+                continue
+            if other == r["target_id"]:
+                bad(c, "points to the row itself")
+            elif by_id.at[other, "unit"] != r["unit"]:
+                bad(c, f"{other!r} is in {by_id.at[other, 'unit']!r}, this row in {r['unit']!r}")
+            elif c == "counterpart_id" and by_id.at[other, "source_part"] == r["source_part"]:
+                bad(
+                    c, f"{other!r} is also from the {r['source_part']}: a counterpart restates the other part"
+                )
+    return out

@@ -1,0 +1,157 @@
+"""The dataset checked against the source article (skipped, with the reason, where it is absent)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+import sys
+
+import pytest
+from conftest import read_rows, set_cell, write_rows
+
+import linyi_analysis as la
+from linyi_analysis import audit
+from linyi_analysis.source import SourceNotFound, find_source, normalize, plan_text
+
+
+def test_source_is_the_cited_text(source_text):
+    digest = hashlib.sha256(source_text.encode("utf-8")).hexdigest()
+    assert digest == la.citation()["sha256"]
+
+
+def test_plan_text_stops_at_end_marker(source_text):
+    plan = plan_text(source_text)
+    assert "Wu Hui" in plan and "Hunan" not in plan and "- END -" not in plan
+
+
+def test_every_quote_is_verbatim(source_text):
+    quotes = audit.quote_check(source_text)
+    assert len(quotes) > 100
+    assert quotes["found"].all(), quotes[~quotes["found"]]
+
+
+def test_every_figure_is_written_in_its_quote(source_text):
+    figures = audit.figure_check(source_text)
+    assert len(figures) >= len(la.load_targets())
+    assert figures["in_quote"].all(), figures[~figures["in_quote"]]
+
+
+def test_targets_and_measures_come_from_their_own_section(source_text):
+    placed = audit.placement_check(source_text)
+    assert len(placed) == len(la.load_targets()) + len(la.load_measures())
+    assert placed["ok"].all(), placed[~placed["ok"]]
+
+
+def test_units_are_the_articles_units():
+    units = audit.unit_check()
+    assert units["ok"].all(), units[~units["ok"]]
+
+
+def test_coverage_is_complete(source_text):
+    cov = audit.coverage(source_text)
+    assert len(cov) > 70
+    assert (cov["accounted_by"] != "").all(), cov[cov["accounted_by"] == ""]
+    assert audit.coverage_rate(source_text) == 1.0
+
+
+def test_lead_paragraph_figures_are_headline_targets(source_text):
+    lead = audit.sections(source_text).set_index("part").loc["headline"]
+    cov = audit.coverage(source_text)
+    in_lead = cov[(cov["start"] >= lead["start"]) & (cov["end"] <= lead["end"])]
+    by_targets = in_lead[in_lead["accounted_by"].str.startswith("targets:")]
+    assert by_targets["text"].tolist() == ["8", "2,000", "47,300", "5,000"]
+    ids = {label.split(":")[1] for labels in by_targets["accounted_by"] for label in labels.split("; ")}
+    assert ids == set(la.load_targets().query("source_part == 'headline'")["target_id"])
+
+
+def test_stated_measure_counts_match_the_text(source_text):
+    plan = normalize(plan_text(source_text))
+    words = {"four": 4, "eight": 8}
+    counts = la.load_measures().groupby("action_id", observed=True).size()
+    for _, action in la.load_actions().dropna(subset=["measures_stated"]).iterrows():
+        quote = action["measures_stated_quote"]
+        assert quote in plan
+        token = re.search(r"\d+|four|eight", quote, re.IGNORECASE)[0].lower()
+        stated = int(token) if token.isdigit() else words[token]
+        assert stated == action["measures_stated"] == counts[action["action_id"]], action["action_id"]
+
+
+def test_consistency():
+    checks = audit.consistency()
+    assert checks["ok"].all(), checks[~checks["ok"]]
+    assert "emp_public_welfare_posts" in set(checks["subject"])
+    assert (checks["check"] == "measures listed match the stated count").sum() == 6
+
+
+def test_discrepancy_nursing_beds():
+    d = audit.discrepancies()
+    assert len(d) == 1
+    row = d.iloc[0]
+    assert (row["headline_value"], row["body_value"]) == (2000, 800)
+    assert row["unit"] == "beds" and row["difference"] == 1200
+
+
+# The audit must be able to fail: each broken copy of the data is caught.
+
+
+def test_audit_catches_a_wrong_figure(source_text, data_copy):
+    set_cell(data_copy, "targets", "emp_public_welfare_posts_rural", "value", "42100")
+    figures = audit.figure_check(source_text, data_copy)
+    assert figures.loc[~figures["in_quote"], "target_id"].tolist() == ["emp_public_welfare_posts_rural"]
+    checks = audit.consistency(data_copy)
+    assert checks.loc[~checks["ok"], "subject"].tolist() == ["emp_public_welfare_posts"]
+
+
+def test_audit_catches_an_invented_quote(source_text, data_copy):
+    set_cell(data_copy, "targets", "urb_pocket_parks", "quote", "150 new pocket parks were built")
+    quotes = audit.quote_check(source_text, data_copy)
+    assert quotes.loc[~quotes["found"], "id"].tolist() == ["urb_pocket_parks"]
+
+
+def test_audit_catches_a_target_filed_under_the_wrong_action(source_text, data_copy):
+    set_cell(data_copy, "targets", "rur_water_projects", "action_id", "urban")
+    set_cell(data_copy, "targets", "rur_water_projects", "measure_id", "urb_housing")
+    placed = audit.placement_check(source_text, data_copy)
+    assert placed.loc[~placed["ok"], "id"].tolist() == ["rur_water_projects"]
+
+
+def test_audit_catches_a_wrong_unit(data_copy):
+    set_cell(data_copy, "targets", "rur_roads_new_expanded", "unit", "households")
+    units = audit.unit_check(data_copy)
+    assert units.loc[~units["ok"], "target_id"].tolist() == ["rur_roads_new_expanded"]
+
+
+def test_coverage_falls_when_a_number_is_unaccounted(source_text, data_copy):
+    rows = [r for r in read_rows(data_copy / "targets.csv") if r["target_id"] != "rur_dangerous_bridges"]
+    write_rows(data_copy / "targets.csv", rows)
+    cov = audit.coverage(source_text, data_copy)
+    assert cov.loc[cov["accounted_by"] == "", "text"].tolist() == ["80"]
+    assert audit.coverage_rate(source_text, data_copy) < 1
+
+
+def test_missing_measure_breaks_the_stated_count(data_copy):
+    rows = [r for r in read_rows(data_copy / "measures.csv") if r["measure_id"] != "med_long_term_care"]
+    write_rows(data_copy / "measures.csv", rows)
+    checks = audit.consistency(data_copy)
+    assert checks.loc[~checks["ok"], "subject"].tolist() == ["medical"]
+
+
+def test_missing_source_is_explained(monkeypatch, tmp_path):
+    monkeypatch.setenv("LINYI_SOURCE_TEXT", str(tmp_path / "nowhere.txt"))
+    monkeypatch.setattr("linyi_analysis.source.candidate_paths", lambda: [tmp_path / "nowhere.txt"])
+    with pytest.raises(SourceNotFound, match="LINYI_SOURCE_TEXT"):
+        find_source()
+
+
+def test_wrong_source_text_is_refused(tmp_path, monkeypatch):
+    fake = tmp_path / "article.txt"
+    fake.write_text("not the article\n- END -\n", encoding="utf-8")
+    with pytest.raises(la.source.SourceMismatch, match="SHA-256"):
+        la.source.read_source(fake)
+
+
+def test_audit_command_passes(source_text):
+    done = subprocess.run([sys.executable, "-m", "linyi_analysis.audit"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "coverage of the plan text's numbers: 100.0%" in done.stdout

@@ -1,0 +1,89 @@
+"""The loaders return the plan's tables typed and complete."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import linyi_analysis as la
+
+ACTION_IDS = ["goals", "key_groups", "employment", "education", "medical", "urban", "rural"]
+
+
+def test_actions_in_article_order():
+    actions = la.load_actions()
+    assert actions["action_id"].tolist() == ACTION_IDS
+    assert actions["order"].tolist() == list(range(7))
+    assert actions["action_id"].cat.ordered
+    assert actions["action_id"].cat.categories.tolist() == ACTION_IDS
+
+
+def test_every_action_but_goals_has_measures_and_targets():
+    measures, targets = la.load_measures(), la.load_targets()
+    for action in ACTION_IDS[1:]:
+        assert (measures["action_id"] == action).sum() > 0, action
+        assert (targets["action_id"] == action).sum() > 0, action
+    assert (targets["action_id"] == "goals").sum() >= 1
+
+
+@pytest.mark.parametrize(
+    "loader", [la.load_actions, la.load_measures, la.load_targets, la.load_units, la.load_non_targets]
+)
+def test_no_object_columns(loader):
+    frame = loader()
+    assert len(frame) > 0
+    assert not [c for c in frame.columns if frame[c].dtype == object]
+
+
+def test_target_dtypes():
+    t = la.load_targets()
+    for col in ["action_id", "measure_id", "unit", "comparator", "scope", "source_part", "per"]:
+        assert isinstance(t[col].dtype, pd.CategoricalDtype), col
+    for col in ["value", "value_min", "value_max", "baseline"]:
+        assert t[col].dtype == "Float64", col
+    assert t["target_id"].is_unique
+    assert set(t["comparator"].cat.categories) == {"=", ">=", ">", "range", "increase_by", "from_to"}
+
+
+def test_loaders_return_independent_copies():
+    t = la.load_targets()
+    t.loc[:, "value"] = 0.0
+    assert la.load_targets()["value"].max() > 0
+
+
+def test_base_units():
+    t = la.load_targets().set_index("target_id")
+    assert t.at["emp_startup_loans", "value"] == 2_200_000_000
+    assert t.at["emp_startup_loans", "unit"] == "yuan"
+    assert t.at["rur_water_safety_people", "value"] == 2_490_000
+    percents = t[t["unit"] == "percent"]
+    assert len(percents) >= 5 and percents["value"].between(0, 100).all()
+
+
+def test_spending_ratios_holds_the_share_target():
+    s = la.spending_ratios()
+    row = s.set_index("target_id").loc["goals_livelihood_spending_share"]
+    assert (row["value"], row["comparator"]) == (80, ">=")
+
+
+def test_import_is_light():
+    code = (
+        "import sys, linyi_analysis as la; la.load_targets();"
+        "heavy = [m for m in ('matplotlib', 'seaborn', 'papermill', 'nbformat') if m in sys.modules];"
+        "print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_edited_csv_is_seen_and_validated(data_copy):
+    from conftest import set_cell
+
+    set_cell(data_copy, "targets", "urb_pocket_parks", "value", "150")
+    assert la.load_targets(data_copy).set_index("target_id").at["urb_pocket_parks", "value"] == 150
+    set_cell(data_copy, "targets", "urb_pocket_parks", "value", "many")
+    with pytest.raises(la.DataValidationError, match="'many' is not a number"):
+        la.load_targets(data_copy)

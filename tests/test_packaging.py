@@ -1,0 +1,93 @@
+"""The project's set-up: data package, dependency lists, README, install from a wheel."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT, set_cell
+
+from linyi_analysis.dictionary import markdown
+
+
+def test_csvs_validate_against_datapackage():
+    frictionless = pytest.importorskip("frictionless")
+    report = frictionless.validate(PROJECT / "data" / "datapackage.json")
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    assert {t.name for t in report.tasks} >= {"actions", "measures", "targets", "units", "non_targets"}
+
+
+def test_datapackage_check_can_fail(data_copy):
+    frictionless = pytest.importorskip("frictionless")
+    set_cell(data_copy, "targets", "urb_pocket_parks", "unit", "gardens")
+    report = frictionless.validate(data_copy / "datapackage.json")
+    assert not report.valid
+    assert "gardens" in str(report.flatten(["note"]))
+
+
+def _names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[<>=!~ \[]", r.strip(), maxsplit=1)[0].lower() for r in requirements}
+
+
+def test_environment_yml_matches_pyproject():
+    project = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
+    wanted = {*project["dependencies"], *project["optional-dependencies"]["test"]}
+    yaml = pytest.importorskip("yaml")
+    env = yaml.safe_load((PROJECT / "environment.yml").read_text())
+    conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    assert _names(wanted) == _names(conda) - {"python", "pip"}
+    versions = {r.replace(" ", "") for r in wanted}
+    assert versions <= {c.replace(" ", "") for c in conda}, "version bounds differ"
+
+
+def test_readme_data_dictionary_is_current():
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- dictionary:start -->\n")[1].split("<!-- dictionary:end -->")[0]
+    assert block == markdown(), "run: python -m linyi_analysis.dictionary and paste it into README.md"
+
+
+def test_readme_gives_the_two_commands_and_ci_runs_the_tests():
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    assert "make report" in readme and "make test" in readme
+    assert "make test" in (PROJECT / ".ci" / "run").read_text()
+
+
+@pytest.mark.slow
+def test_non_editable_install_loads_from_anywhere(tmp_path):
+    """`pip install .` into a fresh venv, then load the data from an unrelated directory."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for item in ["pyproject.toml", "README.md", "linyi_analysis", "data"]:
+        copy = shutil.copytree if (PROJECT / item).is_dir() else shutil.copy2
+        kwargs = (
+            {"symlinks": True, "ignore": shutil.ignore_patterns("__pycache__")}
+            if copy is shutil.copytree
+            else {}
+        )
+        copy(PROJECT / item, src / item, **kwargs)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+    site = next(venv.glob("lib/python*/site-packages"))
+    # The dependencies come from this environment; the package itself only from the wheel.
+    outer = [p for p in sys.path if p.endswith("site-packages")]
+    (site / "outer-deps.pth").write_text("\n".join(outer) + "\n")
+    py = venv / "bin" / "python"
+    subprocess.run([py, "-m", "pip", "install", "-q", "--no-deps", str(src)], check=True)
+    shutil.rmtree(src)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code = (
+        "import linyi_analysis as la, linyi_analysis.resources as r;"
+        "print(la.__file__); print(r.data_dir()); print(len(la.load_targets()), len(la.load_measures()))"
+    )
+    out = subprocess.run([py, "-c", code], cwd=elsewhere, capture_output=True, text=True, check=True)
+    module, data, counts = out.stdout.splitlines()
+    assert Path(module).is_relative_to(site) and Path(data).is_relative_to(site)
+    import linyi_analysis as la
+
+    assert counts == f"{len(la.load_targets())} {len(la.load_measures())}"
