@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -10,13 +11,22 @@ import pandas as pd
 from .errors import Problem
 
 
-def read_raw(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Read a CSV as strings (empty cell → missing). Returns the frame, or None and the problems."""
-    name = path.name
-    if not path.is_file():
-        return None, [Problem(name, None, None, f"file not found: {path}")]
+def read_bytes(path: Path) -> bytes | None:
+    """The file's bytes, or None if it cannot be read (read_raw then reports why)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def read_raw(path: Path, data: bytes | None) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Parse a CSV's bytes as strings (empty cell → missing). Returns the frame, or None and the problems."""
+    name = path.name
+    if data is None:
+        reason = "file not found" if not path.exists() else "file cannot be read"
+        return None, [Problem(name, None, None, f"{reason}: {path}")]
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, [Problem(name, None, None, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})")]
     if not text.strip():
@@ -26,8 +36,16 @@ def read_raw(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
     if dupes:
         return None, [Problem(name, None, c, "column appears more than once in the header") for c in dupes]
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, ValueError) as exc:
         return None, [Problem(name, None, None, f"not a readable CSV file: {exc}")]
     frame.index = pd.RangeIndex(1, len(frame) + 1)  # 1-based data rows, as a person counts them
     return frame, []
+
+
+def read_typed(data: bytes, fields: list[dict]) -> pd.DataFrame:
+    """Parse a CSV already known to be valid straight into its column types (no checks)."""
+    dtypes = {
+        f["name"]: {"string": "str", "integer": "Int64", "number": "Float64"}[f["type"]] for f in fields
+    }
+    return pd.read_csv(io.BytesIO(data), dtype=dtypes, keep_default_na=False, na_values=[""])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,9 @@ from linyi_analysis.resources import data_dir
 from linyi_analysis.source import SourceNotFound, find_source, read_source
 
 PROJECT = Path(__file__).resolve().parents[1]
+
+# Tests (and the processes they start) keep their validation markers apart from the user's.
+os.environ["LINYI_CACHE_DIR"] = tempfile.mkdtemp(prefix="linyi-cache-")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,48 @@
+"""Remember which exact data has passed validation, so unchanged data is not checked again.
+
+The key is a SHA-256 over the tables' bytes, the schema (datapackage.json) and the code that
+validates them: change any of these — edit one cell — and the data is validated in full again.
+Markers live in ``$LINYI_CACHE_DIR`` (default ``~/.cache/linyi_analysis``); where that cannot be
+written, data is simply validated every time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+CACHE_ENV = "LINYI_CACHE_DIR"
+_RULES = ("validation.py", "schema.py", "reading.py", "data/datapackage.json")
+
+
+def cache_dir() -> Path:
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "linyi_analysis"
+
+
+def content_key(contents: dict[str, bytes | None]) -> str:
+    """Hash of the tables' bytes (by name) and of the rules that validate them."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for rule in _RULES:
+        digest.update((package / rule).read_bytes())
+    for name, data in sorted(contents.items()):
+        digest.update(name.encode() + b"\0" + (b"\0missing" if data is None else data) + b"\0")
+    return digest.hexdigest()
+
+
+def is_validated(key: str) -> bool:
+    return (cache_dir() / f"{key}.ok").is_file()
+
+
+def remember(key: str) -> None:
+    """Record that the data with this key passed validation (silently skipped if not writable)."""
+    try:
+        directory = cache_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / f"{key}.ok").touch()
+    except OSError:
+        pass
