@@ -23,6 +23,7 @@ import pandas as pd
 
 from .loaders import load_tables
 from .source import normalize, plan_text, read_source
+from .validation import QUOTED
 
 _WORDS = {
     w: i
@@ -50,14 +51,6 @@ _NUMBER = re.compile(
     r"|(?P<word>\b(?:" + "|".join(_WORDS) + r")\b))",
     re.IGNORECASE,
 )
-# Where each table keeps verbatim text of the article: (table, id column, quote column).
-QUOTED = [
-    ("actions", "action_id", "name_source"),
-    ("actions", "action_id", "measures_stated_quote"),
-    ("measures", "measure_id", "quote"),
-    ("targets", "target_id", "quote"),
-    ("non_targets", "text", "quote"),
-]
 _FIGURES = ["value", "value_min", "value_max", "baseline"]
 
 
@@ -147,9 +140,7 @@ def sections(text: str | None = None, data_dir=None) -> pd.DataFrame:
         starts.append((found[0], str(action_id)))
     starts.sort()
     bounds = [(0, "headline"), *starts, (len(plan), None)]
-    return pd.DataFrame(
-        [{"part": p, "start": a, "end": b} for (a, p), (b, _) in itertools.pairwise(bounds)]
-    )
+    return pd.DataFrame([{"part": p, "start": a, "end": b} for (a, p), (b, _) in itertools.pairwise(bounds)])
 
 
 def placement_check(text: str | None = None, data_dir=None) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from . import validated_cache
 from .reading import read_bytes, read_raw, read_typed
 from .resources import data_dir as _data_dir
 from .resources import resource
+from .source import available_plan_text
 from .validation import TABLES, validate
 
 _cache: dict[tuple[str, str], dict[str, pd.DataFrame]] = {}
@@ -29,7 +30,8 @@ def load_tables(data_dir: str | os.PathLike | None = None) -> dict[str, pd.DataF
     directory = _data_dir(data_dir)
     # Read each file once: the bytes hashed are the bytes parsed, even if the file changes meanwhile.
     contents = {name: read_bytes(directory / f"{name}.csv") for name in TABLES}
-    key = (str(directory), validated_cache.content_key(contents))
+    plan = available_plan_text()  # quotes are checked against the article where it is available
+    key = (str(directory), validated_cache.content_key(contents, plan))
     if key not in _cache:
         if validated_cache.is_validated(key[1]):
             tables = {
@@ -40,7 +42,7 @@ def load_tables(data_dir: str | os.PathLike | None = None) -> dict[str, pd.DataF
             for name, data in contents.items():
                 raw[name], found = read_raw(directory / f"{name}.csv", data)
                 problems += found
-            tables = validate(raw, problems)
+            tables = validate(raw, problems, plan)
             validated_cache.remember(key[1])
         _cache.clear()  # one directory state at a time is all a session needs
         _cache[key] = _apply_types(tables)

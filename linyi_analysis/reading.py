@@ -32,6 +32,10 @@ def read_raw(path: Path, data: bytes | None) -> tuple[pd.DataFrame | None, list[
     if not text.strip():
         return None, [Problem(name, None, None, "the file is empty (no header row)")]
     header = next(csv.reader([text.splitlines()[0]]))
+    if len(header) == 1:
+        for sep in (";", "\t", "|"):
+            if sep in header[0]:
+                return None, [Problem(name, None, None, f"columns are separated by {sep!r}, not by commas")]
     dupes = sorted({c for c in header if header.count(c) > 1})
     if dupes:
         return None, [Problem(name, None, c, "column appears more than once in the header") for c in dupes]

@@ -66,6 +66,14 @@ def plan_text(text: str) -> str:
     raise ValueError(f"the article has no {marker!r} line")
 
 
+def available_plan_text() -> str | None:
+    """The plan text, whitespace-normalised, if the article is on this machine; None otherwise."""
+    try:
+        return normalize(plan_text(read_source()))
+    except SourceNotFound:
+        return None
+
+
 def normalize(text: str) -> str:
     """Collapse every run of whitespace to one space (quotes are compared in this form)."""
     return re.sub(r"\s+", " ", text).strip()

@@ -1,7 +1,7 @@
 """Remember which exact data has passed validation, so unchanged data is not checked again.
 
-The key is a SHA-256 over the tables' bytes, the schema (datapackage.json) and the code that
-validates them: change any of these — edit one cell — and the data is validated in full again.
+The key is a SHA-256 over the tables' bytes, the schema (datapackage.json), the code that
+validates them and the article text quotes were checked against: change any of these — edit one cell — and the data is validated in full again.
 Markers live in ``$LINYI_CACHE_DIR`` (default ``~/.cache/linyi_analysis``); where that cannot be
 written, data is simply validated every time.
 """
@@ -23,9 +23,11 @@ def cache_dir() -> Path:
     return Path(base) / "linyi_analysis"
 
 
-def content_key(contents: dict[str, bytes | None]) -> str:
-    """Hash of the tables' bytes (by name) and of the rules that validate them."""
+def content_key(contents: dict[str, bytes | None], plan: str | None = None) -> str:
+    """Hash of the tables' bytes (by name), of the rules that validate them and of the article
+    text the quotes were checked against (None where it was not available)."""
     digest = hashlib.sha256()
+    digest.update(b"no article\0" if plan is None else plan.encode() + b"\0")
     package = Path(__file__).parent
     for rule in _RULES:
         digest.update((package / rule).read_bytes())

@@ -15,9 +15,24 @@ from .resources import datapackage
 #: Tables in dependency order: a table's foreign keys point only to tables before it (or itself).
 TABLES = ("actions", "measures", "units", "targets", "non_targets")
 
+#: Columns holding verbatim text of the article: (table, id column, quote column).
+QUOTED = (
+    ("actions", "action_id", "name_source"),
+    ("actions", "action_id", "measures_stated_quote"),
+    ("measures", "measure_id", "quote"),
+    ("targets", "target_id", "quote"),
+    ("non_targets", "text", "quote"),
+)
 
-def validate(raw: dict[str, pd.DataFrame | None], problems: list[Problem]) -> dict[str, pd.DataFrame]:
-    """Check raw (all-string) tables; return them coerced to their types, or raise with every problem."""
+
+def validate(
+    raw: dict[str, pd.DataFrame | None], problems: list[Problem], plan: str | None = None
+) -> dict[str, pd.DataFrame]:
+    """Check raw (all-string) tables; return them coerced to their types, or raise with every problem.
+
+    ``plan`` is the article's plan text, whitespace-normalised, where it is available: every
+    quote must then be a verbatim part of it.
+    """
     import pandera.pandas as pa  # only paid for when data is actually validated
 
     from .schema import table_schema
@@ -29,16 +44,59 @@ def validate(raw: dict[str, pd.DataFrame | None], problems: list[Problem]) -> di
         res, frame = resources[name], raw.get(name)
         if frame is None:
             continue
+        frame, found = _non_finite(frame, res)
+        problems += found
         schema = table_schema(res, _foreign_values(name, res, raw))
         try:
             typed[name] = schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as err:
             problems += _schema_problems(err.failure_cases, res, frame)
-    if not problems:
-        problems += _row_rules(typed)
+    problems += _row_rules(typed)  # on every table that passed its column rules
+    if plan is not None:
+        problems += _quote_rules(typed, raw, plan)
     if problems:
         raise DataValidationError(problems)
     return typed
+
+
+_NON_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
+
+
+def _non_finite(frame: pd.DataFrame, res: dict) -> tuple[pd.DataFrame, list[Problem]]:
+    """'NaN' or 'inf' written in a numeric column is a problem (an empty cell means no value);
+    the cell is then blanked so the other rules still run on the rest of the file."""
+    out, key_col = [], _key_column(res)
+    numeric = [f["name"] for f in res["schema"]["fields"] if f["type"] in ("number", "integer")]
+    for col in (c for c in numeric if c in frame):
+        bad = frame[col].str.strip().str.lower().isin(_NON_FINITE)
+        for row in frame.index[bad]:
+            message = f"{frame.at[row, col]!r} is not a number (leave the cell empty for no value)"
+            out.append(Problem(res["path"], row, col, message, _key_of(frame, key_col, row)))
+        if bad.any():
+            frame = frame.assign(**{col: frame[col].mask(bad)})
+    return frame, out
+
+
+def _quote_rules(typed: dict[str, pd.DataFrame], raw: dict, plan: str) -> list[Problem]:
+    from .source import normalize
+
+    out = []
+    for table, id_col, col in QUOTED:
+        frame = typed.get(table, raw.get(table))
+        if frame is None or col not in frame or id_col not in frame:
+            continue
+        for row, (ident, quote) in enumerate(frame[[id_col, col]].itertuples(index=False), start=1):
+            if isinstance(quote, str) and normalize(quote) not in plan:
+                out.append(
+                    Problem(
+                        f"{table}.csv",
+                        row,
+                        col,
+                        f"{quote!r} is not verbatim in the source article",
+                        str(ident),
+                    )
+                )
+    return out
 
 
 def _key_column(res: dict) -> str | None:

@@ -103,9 +103,18 @@ def test_audit_catches_a_wrong_figure(source_text, data_copy):
     assert checks.loc[~checks["ok"], "subject"].tolist() == ["emp_public_welfare_posts"]
 
 
-def test_audit_catches_an_invented_quote(source_text, data_copy):
-    set_cell(data_copy, "targets", "urb_pocket_parks", "quote", "150 new pocket parks were built")
-    quotes = audit.quote_check(source_text, data_copy)
+def test_loader_refuses_an_invented_quote(source_text, data_copy):
+    row = set_cell(data_copy, "targets", "urb_pocket_parks", "quote", "150 new pocket parks were built")
+    with pytest.raises(la.DataValidationError) as info:
+        la.load_targets(data_copy)
+    (problem,) = info.value.problems
+    assert (problem.file, problem.row, problem.column) == ("targets.csv", row, "quote")
+    assert problem.message == "'150 new pocket parks were built' is not verbatim in the source article"
+
+
+def test_audit_catches_a_quote_missing_from_the_text(source_text):
+    altered = source_text.replace("143 new street corner parks", "some new street corner parks")
+    quotes = audit.quote_check(altered)
     assert quotes.loc[~quotes["found"], "id"].tolist() == ["urb_pocket_parks"]
 
 
