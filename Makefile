@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test report lint format audit lab clean
+.PHONY: setup test report notebooks lint format audit lab bench clean
 
 setup: $(STAMP)
 
@@ -14,14 +14,25 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Every test and, with nbval, every notebook cell (pyproject.toml); a file's tests share a worker.
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
+# The report site in reports/ (index.html, HTML and executed notebooks, charts), and the same
+# charts in figures/ (python -m linyi_analysis.plots draws the same files: a test checks it).
 report: $(STAMP)
-	$(PY) -m linyi_analysis
+	$(VENV)/bin/linyi-report --figures figures
+
+# Re-run the notebooks and store them clean with their new outputs (after a change to the data
+# or the notebooks; nbval in `make test` compares against them).
+notebooks: $(STAMP)
+	$(PY) -m linyi_analysis.report.stored
 
 audit: $(STAMP)
 	$(PY) -m linyi_analysis.audit
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -8,6 +8,7 @@ only when data is validated; plotting libraries only by :mod:`linyi_analysis.plo
 """
 
 from .errors import DataValidationError, Problem
+from .evidence import load_evidence
 from .loaders import (
     load_actions,
     load_measures,
@@ -16,7 +17,7 @@ from .loaders import (
     load_targets,
     load_units,
 )
-from .ratios import spending_ratios
+from .ratios import derived_ratios, spending_ratios
 from .resources import citation, datapackage
 
 __all__ = [
@@ -24,7 +25,9 @@ __all__ = [
     "Problem",
     "citation",
     "datapackage",
+    "derived_ratios",
     "load_actions",
+    "load_evidence",
     "load_measures",
     "load_non_targets",
     "load_tables",

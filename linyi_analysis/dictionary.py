@@ -34,9 +34,8 @@ def markdown() -> str:
         out += ["| column | type | unit | constraints | meaning |", "|---|---|---|---|---|"]
         for f in res["schema"]["fields"]:
             meaning = f["description"].replace("|", "\\|")
-            out.append(
-                f"| `{f['name']}` | {f['type']} | {f.get('unit', '')} | {_constraints(f)} | {meaning} |"
-            )
+            constraints = _constraints(f).replace("|", "\\|")
+            out.append(f"| `{f['name']}` | {f['type']} | {f.get('unit', '')} | {constraints} | {meaning} |")
         for fk in res["schema"].get("foreignKeys", []):
             ref = fk["reference"]["resource"] or res["name"]
             out.append(f"\n`{fk['fields'][0]}` refers to `{ref}.{fk['reference']['fields'][0]}`.")

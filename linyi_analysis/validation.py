@@ -13,7 +13,7 @@ from .errors import DataValidationError, Problem
 from .resources import datapackage
 
 #: Tables in dependency order: a table's foreign keys point only to tables before it (or itself).
-TABLES = ("actions", "measures", "units", "targets", "non_targets")
+TABLES = ("actions", "measures", "units", "targets", "non_targets", "evidence")
 
 #: Columns holding verbatim text of the article: (table, id column, quote column).
 QUOTED = (
@@ -181,6 +181,8 @@ def _row_rules(t: dict[str, pd.DataFrame]) -> list[Problem]:
             )
     if {"targets", "measures", "actions", "units"} <= t.keys():
         out += _target_rules(t["targets"], t["measures"], t["actions"], t["units"])
+    if {"evidence", "targets", "units"} <= t.keys():
+        out += _evidence_rules(t["evidence"], t["targets"], t["units"])
     return out
 
 
@@ -190,6 +192,7 @@ def _target_rules(tg: pd.DataFrame, ms: pd.DataFrame, ac: pd.DataFrame, un: pd.D
     actions_with_measures = set(ms["action_id"])
     states_measures = dict(zip(ac["action_id"], ac["measures_stated"].notna(), strict=True))
     unit_kind = dict(zip(un["unit"], un["kind"], strict=True))
+    unit_words = dict(zip(un["unit"], un["source_words"].notna(), strict=True))
     by_id = tg.set_index("target_id")
     figures = ["value", "value_min", "value_max", "baseline"]
 
@@ -219,6 +222,8 @@ def _target_rules(tg: pd.DataFrame, ms: pd.DataFrame, ac: pd.DataFrame, un: pd.D
             bad("baseline", f"must be empty unless comparator is 'from_to' (it is {comp!r})")
 
         kind = unit_kind.get(r["unit"])
+        if r["unit"] in unit_words and not unit_words[r["unit"]]:
+            bad("unit", f"unit {r['unit']!r} has no source_words in units.csv: a target's unit needs them")
         for c in figures:
             if not present[c]:
                 continue
@@ -255,4 +260,52 @@ def _target_rules(tg: pd.DataFrame, ms: pd.DataFrame, ac: pd.DataFrame, un: pd.D
                 bad(
                     c, f"{other!r} is also from the {r['source_part']}: a counterpart restates the other part"
                 )
+        other = r.get("ratio_to")
+        if not pd.isna(other):
+            if other == r["target_id"]:
+                bad("ratio_to", "points to the row itself")
+            elif "range" in (comp, by_id.at[other, "comparator"]):
+                bad("ratio_to", f"a ratio needs one value on both rows, but {other!r} or this row is a range")
+    return out
+
+
+def _evidence_rules(ev: pd.DataFrame, tg: pd.DataFrame, un: pd.DataFrame) -> list[Problem]:
+    """Evidence links: a fact names how it bears on its target, and is compared only like with like."""
+    out: list[Problem] = []
+    target = tg.set_index("target_id")
+    fact = ev.set_index("fact_id")
+    unit_kind = dict(zip(un["unit"], un["kind"], strict=True))
+    same_unit = {"same_figure", "component", "history"}  # relations that compare the two figures
+
+    for row, r in ev.iterrows():
+
+        def bad(column, message, row=row, r=r):
+            out.append(Problem("evidence.csv", row, column, message, r["fact_id"]))
+
+        tid, relation = r["target_id"], r["relation"]
+        if pd.isna(tid):
+            if not pd.isna(relation):
+                bad("relation", f"is {relation!r}, but target_id is empty: name the target it bears on")
+        else:
+            t = target.loc[tid]
+            if pd.isna(relation):
+                bad("relation", f"is empty, but target_id is {tid!r}: say how the fact bears on it")
+            elif relation in same_unit and t["unit"] != r["unit"]:
+                bad(
+                    "unit",
+                    f"{relation!r} compares with {tid!r}, which is in {t['unit']!r}, not {r['unit']!r}",
+                )
+            if r["action_id"] != t["action_id"]:
+                bad("action_id", f"must be {t['action_id']!r}, the action of target {tid!r}")
+        whole = r["part_of"]
+        if not pd.isna(whole):
+            if whole == r["fact_id"]:
+                bad("part_of", "points to the row itself")
+            elif fact.at[whole, "unit"] != r["unit"] or fact.at[whole, "period"] != r["period"]:
+                bad("part_of", f"{whole!r} is not in the same unit and period as this row")
+        kind, v = unit_kind.get(r["unit"]), float(r["value"])
+        if kind == "percent" and v > 100:
+            bad("value", f"{v:g} is above 100, but unit 'percent' is a share from 0 to 100")
+        if kind == "count" and not math.isclose(v, round(v)):
+            bad("value", f"{v:g} is not a whole number, but unit {r['unit']!r} counts things")
     return out

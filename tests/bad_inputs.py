@@ -76,7 +76,11 @@ def _cell(table: str, key: str, column: str, value: str):
 CASES = [
     BadInput("missing file", lambda d: (d / "measures.csv").unlink(), "measures.csv", None, "file not found"),
     BadInput(
-        "empty file", lambda d: (d / "actions.csv").write_text("") or None, "actions.csv", None, "the file is empty"
+        "empty file",
+        lambda d: (d / "actions.csv").write_text("") or None,
+        "actions.csv",
+        None,
+        "the file is empty",
     ),
     BadInput(
         "missing column",

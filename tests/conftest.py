@@ -28,6 +28,17 @@ def source_text() -> str:
         pytest.skip(str(exc))
 
 
+@pytest.fixture(scope="session")
+def evidence_source() -> list[dict]:
+    """The rows of the shared external-evidence file evidence.csv is copied from (skips if absent)."""
+    from linyi_analysis.evidence import EvidenceSourceNotFound, find_evidence_source
+
+    try:
+        return read_rows(find_evidence_source())
+    except EvidenceSourceNotFound as exc:
+        pytest.skip(str(exc))
+
+
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
     """A writable copy of the shipped data directory."""

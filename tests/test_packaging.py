@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -62,7 +63,7 @@ def test_non_editable_install_loads_from_anywhere(tmp_path):
     """`pip install .` into a fresh venv, then load the data from an unrelated directory."""
     src = tmp_path / "src"
     src.mkdir()
-    for item in ["pyproject.toml", "README.md", "linyi_analysis", "data"]:
+    for item in ["pyproject.toml", "README.md", "linyi_analysis", "data", "notebooks"]:
         copy = shutil.copytree if (PROJECT / item).is_dir() else shutil.copy2
         kwargs = (
             {"symlinks": True, "ignore": shutil.ignore_patterns("__pycache__")}
@@ -91,3 +92,28 @@ def test_non_editable_install_loads_from_anywhere(tmp_path):
     import linyi_analysis as la
 
     assert counts == f"{len(la.load_targets())} {len(la.load_measures())}"
+
+    # The notebooks ship too: linyi-report runs them from the installed package, anywhere.
+    code = "from linyi_analysis.report.notebooks import notebook_dir as d; print(sorted(p.name for p in d().iterdir()))"
+    out = subprocess.run([py, "-c", code], cwd=elsewhere, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['action_report.ipynb', 'overview.ipynb']"
+    # (nbconvert's templates are data files of the environment that has nbconvert: this one)
+    env = {**os.environ, "JUPYTER_PATH": str(Path(sys.prefix) / "share" / "jupyter")}
+    env.pop("LINYI_DATA_DIR", None)
+    run = subprocess.run(
+        [venv / "bin" / "linyi-report", "--action", "medical", "--quiet", "--output", "out"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert run.returncode == 0, run.stderr
+    built = sorted(p.name for p in (elsewhere / "out").iterdir())
+    assert built == [
+        "figures",
+        "index.html",
+        "medical.html",
+        "medical.ipynb",
+        "overview.html",
+        "overview.ipynb",
+    ]

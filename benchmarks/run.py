@@ -1,0 +1,272 @@
+"""Benchmarks: each figure beside its baseline, measured in the same run (``make bench``).
+
+Prints a table of medians over several repetitions with the ratios, and writes it as JSON to
+benchmarks/results/latest.json. Never part of ``make test``'s pass/fail: goals are reported, not
+asserted.
+
+    python benchmarks/run.py [--repeat N] [--skip report,naive,load,scaling,tests]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+ACTIONS = ["key_groups", "employment", "education", "medical", "urban", "rural"]
+TRIVIAL_SOURCE = "import pandas, matplotlib, seaborn\nmatplotlib.use('Agg')\n"
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def run(cmd: list[str] | str, **kwargs) -> None:
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+
+
+# --- 1. full report run and its baselines --------------------------------------------------
+
+
+def report_run(jobs: int, out: Path) -> Callable[[], None]:
+    def go():
+        shutil.rmtree(out, ignore_errors=True)
+        run([str(BIN / "linyi-report"), "--output", str(out), "--jobs", str(jobs), "--quiet"], cwd=ROOT)
+
+    return go
+
+
+def _trivial_notebook(path: Path) -> None:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(TRIVIAL_SOURCE)]
+    nbformat.write(nb, path)
+
+
+FLOOR_SCRIPT = """
+import sys, pathlib
+from concurrent.futures import ProcessPoolExecutor
+import multiprocessing as mp
+import papermill
+from nbconvert import HTMLExporter
+
+def one(args):
+    src, out = args
+    papermill.execute_notebook(src, out, progress_bar=False, log_output=False, kernel_name="python3")
+    return out
+
+if __name__ == "__main__":
+    src, outdir, n, jobs = sys.argv[1], pathlib.Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    outs = [str(outdir / f"nb{i}.ipynb") for i in range(n)]
+    with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as pool:
+        done = list(pool.map(one, [(src, o) for o in outs]))
+    exporter = HTMLExporter(exclude_input=True)
+    for o in done:
+        body, _ = exporter.from_filename(o)
+        pathlib.Path(o).with_suffix(".html").write_text(body)
+"""
+
+
+def floor_run(nb: Path, out: Path, n: int, jobs: int) -> Callable[[], None]:
+    script = out.parent / "floor.py"
+    script.write_text(FLOOR_SCRIPT)
+
+    def go():
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        run([sys.executable, str(script), str(nb), str(out), str(n), str(jobs)])
+
+    return go
+
+
+def naive_run(out: Path) -> Callable[[], None]:
+    """A shell loop of the papermill CLI, then the nbconvert CLI, per notebook."""
+    nbs = ROOT / "notebooks"
+    lines = [f'set -e; rm -rf "{out}"; mkdir -p "{out}"; export PATH="{BIN}:$PATH"']
+    lines.append(f'papermill -q "{nbs}/overview.ipynb" "{out}/overview.ipynb" --no-progress-bar')
+    lines.append(f'jupyter nbconvert --to html --no-input "{out}/overview.ipynb"')
+    for a in ACTIONS:
+        lines.append(
+            f'papermill -q "{nbs}/action_report.ipynb" "{out}/{a}.ipynb" -p action {a} '
+            f'-p figures_dir "{out}/figures" --no-progress-bar'
+        )
+        lines.append(f'jupyter nbconvert --to html --no-input "{out}/{a}.ipynb"')
+    return lambda: run(["bash", "-c", "\n".join(lines)], cwd=ROOT)
+
+
+# --- 2. library load ------------------------------------------------------------------------
+
+
+def python_c(code: str) -> Callable[[], None]:
+    return lambda: run([sys.executable, "-c", code], cwd=ROOT)
+
+
+# --- 3. scaling on synthetic data -----------------------------------------------------------
+
+
+def synthetic_data(factor: int, directory: Path) -> Path:
+    """A valid data directory with the targets repeated ``factor`` times (ids made unique)."""
+    import pandas as pd
+
+    src = ROOT / "data"
+    shutil.copytree(src, directory, dirs_exist_ok=True)
+    t = pd.read_csv(src / "targets.csv", dtype=str, keep_default_na=False)
+    copies = []
+    for k in range(factor):
+        c = t.copy()
+        suffix = "" if k == 0 else f"_x{k}"
+        for col in ("target_id", "counterpart_id", "part_of"):
+            c[col] = c[col].where(c[col] == "", c[col] + suffix)
+        copies.append(c)
+    pd.concat(copies).to_csv(directory / "targets.csv", index=False)
+    return directory
+
+
+def scaling(repeat: int, work: Path) -> dict:
+    """Loader (full validation, then cached) and summary functions at 1×, 10× and 100× the targets."""
+    code = r"""
+import json, os, sys, time, tempfile
+os.environ["LINYI_CACHE_DIR"] = tempfile.mkdtemp()
+import linyi_analysis as la
+from linyi_analysis import loaders
+d = sys.argv[1]
+out = {}
+t0 = time.perf_counter(); la.load_tables(d); out["load (validate)"] = time.perf_counter() - t0
+loaders._cache.clear()
+t0 = time.perf_counter(); la.load_tables(d); out["load (cached)"] = time.perf_counter() - t0
+try:
+    from linyi_analysis import analysis
+    fns = {n: getattr(analysis, n) for n in ("summary_by_action", "derived_ratios", "corroboration")}
+except ImportError:
+    fns = {}
+fns["spending_ratios"] = la.spending_ratios
+for name, fn in fns.items():
+    fn(d)  # first call pays for loading
+    t0 = time.perf_counter(); fn(d); out[name] = time.perf_counter() - t0
+print(json.dumps(out))
+"""
+    results: dict[str, dict[str, float]] = {}
+    for factor in (1, 10, 100):
+        d = synthetic_data(factor, work / f"data_x{factor}")
+        samples: dict[str, list[float]] = {}
+        for _ in range(repeat):
+            out = subprocess.run(
+                [sys.executable, "-c", code, str(d)], capture_output=True, text=True, check=True
+            )
+            for k, v in json.loads(out.stdout).items():
+                samples.setdefault(k, []).append(v)
+        results[f"{factor}x"] = {k: statistics.median(v) for k, v in samples.items()}
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions per measurement (median reported)")
+    parser.add_argument(
+        "--skip", default="", help="comma-separated parts to skip: report,naive,load,scaling,tests"
+    )
+    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    jobs = os.cpu_count() or 1
+    rows: list[tuple[str, float, str]] = []  # (name, median seconds, note)
+    ratios: dict[str, float] = {}
+    med = {}
+
+    def measure(name: str, fn: Callable[[], None], note: str = "", warm: bool = True) -> float:
+        if warm:
+            fn()
+        m = statistics.median(timed(fn, args.repeat))
+        rows.append((name, m, note))
+        med[name] = m
+        print(f"  {name:<48} {m:8.2f} s  {note}", flush=True)
+        return m
+
+    with tempfile.TemporaryDirectory(prefix="linyi-bench-") as tmp:
+        work = Path(tmp)
+        env_note = f"{jobs} cores"
+        if "report" not in skip:
+            print("full report run", flush=True)
+            full = measure(
+                "report: linyi-report (all, HTML, index)", report_run(jobs, work / "r"), f"--jobs {jobs}"
+            )
+            nb = work / "trivial.ipynb"
+            _trivial_notebook(nb)
+            floor = measure(
+                "floor: 7 trivial notebooks, API + HTML",
+                floor_run(nb, work / "f", 7, jobs),
+                f"{jobs} workers",
+            )
+            ratios["report / floor (goal <= 1.3)"] = full / floor
+            if "naive" not in skip:
+                naive = measure(
+                    "naive: papermill CLI + nbconvert CLI loop",
+                    naive_run(work / "n"),
+                    "sequential",
+                    warm=False,
+                )
+                ratios["naive / report (goal >= 4)"] = naive / full
+            one = measure("report with 1 worker", report_run(1, work / "r1"), "--jobs 1")
+            two = measure("report with 2 workers", report_run(2, work / "r2"), "--jobs 2")
+            ratios["1 worker / 2 workers (goal >= 1.7)"] = one / two
+            ratios["seconds per notebook, 1 worker"] = one / 7
+        if "load" not in skip:
+            print("library load", flush=True)
+            la = measure(
+                "load: import linyi_analysis; load_targets()",
+                python_c("import linyi_analysis as la; la.load_targets()"),
+            )
+            pd_ = measure(
+                "baseline: import pandas; read_csv(targets)",
+                python_c("import pandas as pd; pd.read_csv('data/targets.csv')"),
+            )
+            ratios["library load / pandas (goal <= 1.5)"] = la / pd_
+        scale = {}
+        if "scaling" not in skip:
+            print("scaling on synthetic data (seconds, median)", flush=True)
+            scale = scaling(args.repeat, work)
+            for factor, values in scale.items():
+                print(f"  {factor:>5}: " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in values.items()))
+        if "tests" not in skip:
+            print("test suite", flush=True)
+            measure("make test (warm environment)", lambda: run(["make", "test"], cwd=ROOT), "", warm=False)
+
+    print("\nratios")
+    for k, v in ratios.items():
+        print(f"  {k:<48} {v:8.2f}")
+    result = {
+        "machine": {"cores": jobs, "python": platform.python_version(), "platform": platform.platform()},
+        "repeat": args.repeat,
+        "note": env_note,
+        "medians_seconds": med,
+        "ratios": ratios,
+        "scaling_seconds": scale,
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\nwritten to {args.json.relative_to(ROOT) if args.json.is_relative_to(ROOT) else args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Numbers and labels as a reader wants them: 47.3k, 2.2 bn yuan, ≥ 85%, 4,500 → 5,000 yuan a year.
+
+>>> human_number(47_300), human_value(2.2e9, "yuan"), human_value(85, "%")
+('47.3k', '2.2 bn yuan', '85%')
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import pandas as pd
+
+_SCALES = ((1e9, 1e9, " bn"), (1e6, 1e6, " m"), (1e4, 1e3, "k"))  # from, divisor, suffix
+_COMPARATORS = {"=": "", ">=": "≥ ", ">": "> "}
+
+
+def human_number(x: float, exact: bool = False) -> str:
+    """A number in short form: three significant digits and k / m / bn from 10,000 up.
+
+    ``exact=True`` writes every digit (with thousands separators) instead.
+
+    >>> human_number(2_490_000), human_number(3442), human_number(83.1), human_number(36_261, exact=True)
+    ('2.49 m', '3,442', '83.1', '36,261')
+    """
+    if x is None or pd.isna(x):
+        return "n/a"
+    x = float(x)
+    sign, x = ("−" if x < 0 else ""), abs(x)
+    if not exact:
+        for start, divisor, suffix in _SCALES:
+            if x >= start:
+                return f"{sign}{x / divisor:.3g}{suffix}"
+    if math.isclose(x, round(x)):
+        return f"{sign}{x:,.0f}"
+    return f"{sign}{x:,.1f}" if x >= 1 else f"{sign}{x:.3g}"
+
+
+def human_value(x: float, unit_label: str, exact: bool = False) -> str:
+    """A figure with its unit: ``%`` is written on the number, other units after a space.
+
+    >>> human_value(4500, "yuan a year"), human_value(11.1111, "%")
+    ('4,500 yuan a year', '11.1%')
+    """
+    number = human_number(x, exact)
+    return f"{number}%" if unit_label == "%" else f"{number} {unit_label}"
+
+
+def target_label(row) -> str:
+    """How a target reads: ``≥ 2.2 bn yuan``, ``10–15 towns a year``, ``4,500 → 5,000 yuan a year``, ``+10%``.
+
+    ``row`` needs comparator, value, value_min, value_max, baseline, per and unit_label.
+    """
+    unit, comp = row["unit_label"], row["comparator"]
+    if comp == "range":
+        text = f"{human_number(row['value_min'])}–{human_value(row['value_max'], unit)}"
+    elif comp == "from_to":
+        text = f"{human_number(row['baseline'])} → {human_value(row['value'], unit)}"
+    elif comp == "increase_by":
+        text = f"+{human_value(row['value'], unit)}"
+    else:
+        text = _COMPARATORS.get(comp, f"{comp} ") + human_value(row["value"], unit)
+    per = row.get("per")
+    if per is not None and not pd.isna(per):
+        text += " a year" if per == "year" else f" per {per}"
+    return text
+
+
+def wrap(text: str, width: int = 34) -> str:
+    """Wrap a long label onto several lines of at most ``width`` characters.
+
+    >>> wrap("Households in old residential communities under renovation", 30)
+    'Households in old residential\\ncommunities under renovation'
+    """
+    return textwrap.fill(str(text), width=width, break_long_words=False)
+
+
+def singular(label: str) -> str:
+    """The singular of a unit label, for "households per project".
+
+    >>> singular("projects"), singular("counties"), singular("people")
+    ('project', 'county', 'people')
+    """
+    if label.endswith("ies"):
+        return label[:-3] + "y"
+    if label.endswith("s") and not label.endswith("ss"):
+        return label[:-1]
+    return label

@@ -1,0 +1,218 @@
+"""One report run: check everything, run the notebooks in parallel, publish the site at once.
+
+1. The data is copied to a private snapshot and validated there: every kernel reads that copy,
+   so an edit made during the run cannot mix two versions of the data in one site, and bad
+   data stops the run before anything is started or written.
+2. The actions asked for are checked (an unknown id is refused with the list of valid ones).
+3. In a build directory beside the output (see :mod:`.publish`), the overview and one
+   ``action_report`` per action run through papermill, ``jobs`` kernels at a time; each gives
+   ``<name>.ipynb``, ``<name>.html`` and its charts under ``figures/``.
+4. If every notebook ran, ``index.html`` is written and the build directory replaces the output
+   directory in one step; the charts are then copied to ``figures_copy`` if asked. If any
+   failed, :class:`BuildFailed` lists each one (notebook, parameters, cell, error) and the
+   output directory is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..loaders import load_tables
+from ..resources import DATA_DIR_ENV, citation
+from ..resources import data_dir as resolve_data_dir
+from .execute import Done, Job, NotebookFailed, Pool, default_jobs
+from .notebooks import ACTION_REPORT, OVERVIEW, notebook_path
+from .parameters import ParameterError, check_action, report_actions
+from .publish import OutputError, Staging, check_writable, copy_files
+
+#: Where each notebook saves its charts, relative to the output directory (the kernels' cwd).
+FIGURES = "figures"
+SITE_TITLE = "Linyi 2022 livelihood action plan"
+#: File stems a report may not take (they are other files of the site).
+RESERVED = {"index", FIGURES}
+
+
+@dataclass
+class Options:
+    """What to build: the ``linyi-report`` options (see ``linyi-report --help``)."""
+
+    actions: list[str] | None = None  # None: every action
+    output: Path = Path("reports")
+    figures_copy: Path | None = None  # also copy the charts here (``--figures``)
+    jobs: int | None = None  # None: one per CPU
+    html: bool = True
+    timeout: float | None = 600.0  # seconds a cell may run
+    notebooks: Path | None = None  # None: the notebooks shipped with the package
+    data_dir: Path | None = None  # None: $LINYI_DATA_DIR or the package data
+    wait: bool = True  # wait for another run on the same output (else refuse)
+
+
+@dataclass
+class Result:
+    """A finished run: the output directory, the reports built and how long it took."""
+
+    output: Path
+    reports: list[str]
+    figures: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class BuildFailed(RuntimeError):
+    """One or more notebooks failed; nothing was published."""
+
+    def __init__(self, failures: list[NotebookFailed], output: Path):
+        self.failures = failures
+        lines = "\n".join(f"  - {f}" for f in failures)
+        n = len(failures)
+        super().__init__(f"{n} notebook{'s' if n != 1 else ''} failed; {output} was left as it was:\n{lines}")
+
+
+Progress = Callable[..., None]
+
+
+def _silent(event: str, **info) -> None:
+    pass
+
+
+def build(options: Options, progress: Progress = _silent) -> Result:
+    """Run the reports described by ``options``; return what was built.
+
+    ``progress(event, **info)`` is told ``"waiting"`` (for another run's lock), ``"start"``
+    (``total``), ``"done"`` (``name``, ``seconds``, ``finished``, ``total``) and ``"failed"``
+    (``error``, ``finished``, ``total``).
+
+    Raises :class:`~linyi_analysis.DataValidationError` (bad data), :class:`.ParameterError`
+    (unknown action), ``FileNotFoundError`` (a notebook is missing), :class:`.OutputError`
+    (the output cannot be written) or :class:`BuildFailed`; in every case the output directory
+    is left as it was.
+    """
+    started = time.perf_counter()
+    source = resolve_data_dir(options.data_dir)
+    if not source.is_dir():
+        raise FileNotFoundError(f"data directory not found: {source}")
+    if options.figures_copy is not None:
+        check_writable(options.figures_copy)
+    overview_nb = notebook_path(OVERVIEW, options.notebooks)
+    action_nb = notebook_path(ACTION_REPORT, options.notebooks)
+    with tempfile.TemporaryDirectory(prefix="linyi-data-") as tmp:
+        snapshot = Path(tmp) / "data"
+        shutil.copytree(source, snapshot, ignore=shutil.ignore_patterns(".*", "__pycache__"))
+        tables = load_tables(snapshot)  # DataValidationError: nothing started, nothing written
+        actions = _chosen_actions(options.actions, snapshot)
+        names = dict(zip(tables["actions"]["action_id"].astype(str), tables["actions"]["name"], strict=True))
+        jobs = [Job("overview", overview_nb, {"figures_dir": FIGURES}, f"{SITE_TITLE}: overview")]
+        jobs += [
+            Job(a, action_nb, {"action": a, "figures_dir": FIGURES}, f"{SITE_TITLE}: {names[a]}")
+            for a in actions
+        ]
+        with Staging(options.output, wait=options.wait, on_wait=lambda: progress("waiting")) as stage:
+            _run(jobs, stage.build, options, snapshot, progress)
+            if options.html:
+                _write_index(jobs, stage.build, actions, snapshot)
+            stage.publish()
+            copied = []
+            if options.figures_copy is not None:
+                charts = sorted((stage.output / FIGURES).glob("*"))
+                try:
+                    copied = copy_files(charts, options.figures_copy)
+                except OSError as err:
+                    failed = OutputError(
+                        err.errno,
+                        f"the reports are in {stage.output}, but the charts could not be copied to "
+                        f"{options.figures_copy}: {err.strerror or err}",
+                    )
+                    failed.published = True
+                    raise failed from None
+    return Result(stage.output, [j.name for j in jobs], copied, time.perf_counter() - started)
+
+
+def _chosen_actions(requested: list[str] | None, data_dir: Path) -> list[str]:
+    valid = report_actions(data_dir)
+    if not requested:
+        chosen = valid
+    else:
+        unknown = [a for a in dict.fromkeys(requested) if a not in valid]
+        if unknown:
+            listed = ", ".join(repr(a) for a in unknown)
+            raise ParameterError(
+                f"unknown action{'s' if len(unknown) > 1 else ''} {listed}; valid ids: {', '.join(valid)}"
+            )
+        chosen = [check_action(a, data_dir) for a in dict.fromkeys(requested)]
+    clash = sorted(set(chosen) & (RESERVED | {"overview"}))
+    if clash:
+        raise ParameterError(f"action id {clash[0]!r} is also the name of a file of the report site")
+    return chosen
+
+
+def _run(jobs: list[Job], site: Path, options: Options, data_dir: Path, progress: Progress) -> None:
+    workers = min(options.jobs or default_jobs(), len(jobs))
+    failures: list[NotebookFailed] = []
+    progress("start", total=len(jobs))
+    saved = os.environ.get(DATA_DIR_ENV)
+    os.environ[DATA_DIR_ENV] = str(data_dir)  # the kernels, started by the workers, inherit it
+    try:
+        with Pool(workers, html=options.html) as pool:
+            for job in jobs:
+                pool.submit(job, site, html=options.html, timeout=options.timeout)
+            for finished, outcome in enumerate(pool.results(), start=1):
+                if isinstance(outcome, Done):
+                    progress(
+                        "done", name=outcome.name, seconds=outcome.seconds, finished=finished, total=len(jobs)
+                    )
+                else:
+                    failures.append(outcome)
+                    progress("failed", error=outcome, finished=finished, total=len(jobs))
+    finally:
+        if saved is None:
+            os.environ.pop(DATA_DIR_ENV, None)
+        else:
+            os.environ[DATA_DIR_ENV] = saved
+    if failures:
+        raise BuildFailed(failures, options.output)
+
+
+def _data_digest(data_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(data_dir.glob("*.csv")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _charts_of(job: Job, figures: Path) -> list[Path]:
+    """The PNG charts a report saved: ``action_<id>`` for an action, every other one for the overview
+    (the names the notebooks give :func:`~linyi_analysis.display.show_figure`)."""
+    charts = sorted(figures.glob("*.png"))
+    if job.name == "overview":
+        return [c for c in charts if not c.stem.startswith("action_") or c.stem == "action_goals"]
+    return [c for c in charts if c.stem == f"action_{job.name}"]
+
+
+def _write_index(jobs: list[Job], site: Path, actions: list[str], data_dir: Path) -> None:
+    from .index import Entry, headlines, render
+
+    numbers = headlines(actions, data_dir)
+    entries = []
+    for job in jobs:
+        files = [("report", f"{job.name}.html"), ("notebook", f"{job.name}.ipynb")]
+        for chart in _charts_of(job, site / FIGURES):
+            files.append((f"chart: {chart.stem.replace('_', ' ')} (PNG)", f"{FIGURES}/{chart.name}"))
+        title = job.title.removeprefix(f"{SITE_TITLE}: ")
+        entries.append(Entry(job.name, title[:1].upper() + title[1:], numbers.get(job.name, []), files))
+    cite = citation()
+    source = (
+        f"Source: {cite['title']} {cite.get('outlet', '')}, {cite.get('date', '')}. {cite.get('url', '')}"
+    )
+    footer = (
+        f"Built by linyi-report from the data with SHA-256 {_data_digest(data_dir)[:16]}; "
+        "each report is a notebook executed with papermill."
+    )
+    (site / "index.html").write_text(
+        render(entries, title=SITE_TITLE, source=source, footer=footer), encoding="utf-8"
+    )

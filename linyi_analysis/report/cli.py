@@ -1,0 +1,237 @@
+"""The ``linyi-report`` command (also ``python -m linyi_analysis.report``).
+
+Exit status: 0 built; 1 bad data, a notebook failed, the output cannot be written or a
+notebook is missing; 2 bad usage (e.g. an unknown action); 75 another run holds the output
+(with ``--no-wait``); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). In every case but 0 the output directory is as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from ..errors import DataValidationError
+from .build import BuildFailed, Options, build
+from .execute import default_jobs
+from .parameters import ParameterError
+from .publish import Busy, OutputError
+
+PROG = "linyi-report"
+EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 1, 2, 75
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command's arguments."""
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description=(
+            "Run the overview notebook and one action_report notebook per action through papermill, "
+            "and publish executed notebooks, HTML pages (code hidden), charts and an index.html. "
+            "The site is built in a temporary directory beside the output and moved into place only "
+            "when every notebook has run: a failed or interrupted run leaves the output as it was."
+        ),
+    )
+    p.add_argument(
+        "--action",
+        action="append",
+        metavar="ID",
+        help="report on this action only (repeatable; default: every action). The overview is always built.",
+    )
+    p.add_argument(
+        "--output",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="site directory (default: reports)",
+    )
+    p.add_argument(
+        "--figures",
+        type=Path,
+        metavar="DIR",
+        help="also copy the charts (PNG and SVG) into DIR, replacing files of the same name "
+        "(they are always in OUTPUT/figures)",
+    )
+    p.add_argument(
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help=f"notebooks run at a time, one kernel each (default: the number of CPUs, here {default_jobs()})",
+    )
+    p.add_argument("--no-html", action="store_true", help="write executed notebooks only: no HTML, no index")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="fail a notebook whose cell runs longer than this (default: 600)",
+    )
+    p.add_argument(
+        "--notebooks",
+        type=Path,
+        metavar="DIR",
+        help="run the notebooks in DIR (overview.ipynb, action_report.ipynb) instead of the shipped ones",
+    )
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="read the tables from DIR (default: $LINYI_DATA_DIR, else the package's data)",
+    )
+    p.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="if another run is writing the same output, stop (exit 75) instead of waiting for it",
+    )
+    return p
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
+
+
+class _Lines:
+    """Progress as one line per event (not a terminal)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def __call__(self, event: str, **info) -> None:
+        if event == "waiting":
+            self._say("waiting for another linyi-report run on the same output to finish")
+        elif event == "start":
+            self._say(f"running {info['total']} notebooks")
+        elif event == "done":
+            self._say(f"[{info['finished']}/{info['total']}] {info['name']} ({info['seconds']:.1f} s)")
+        elif event == "failed":
+            self._say(f"[{info['finished']}/{info['total']}] FAILED {info['error']}")
+
+    def _say(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+class _Live(_Lines):
+    """Progress on a terminal: one status line, redrawn every second, finished lines above it."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.total = self.finished = 0
+        self.failed = 0
+        self.started = time.monotonic()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, daemon=True)
+        self._ticker.start()
+
+    def __call__(self, event: str, **info) -> None:
+        with self._lock:
+            if event == "start":
+                self.total = info["total"]
+            elif event in ("done", "failed"):
+                self.finished = info["finished"]
+                self.failed += event == "failed"
+                self._clear()
+                super().__call__(event, **info)
+            else:
+                self._clear()
+                super().__call__(event, **info)
+            self._draw()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(1.0):
+            with self._lock:
+                self._draw()
+
+    def _clear(self) -> None:
+        self.stream.write("\r\033[K")
+
+    def _draw(self) -> None:
+        if not self.total:
+            return
+        width = 24
+        filled = width * self.finished // self.total
+        bar = "#" * filled + "-" * (width - filled)
+        failed = f", {self.failed} failed" if self.failed else ""
+        elapsed = time.monotonic() - self.started
+        self.stream.write(f"\r\033[K[{bar}] {self.finished}/{self.total} notebooks{failed}  {elapsed:4.0f} s")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self._stop.set()
+        with self._lock:
+            self._clear()
+            self.stream.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; return its exit status."""
+    args = parser().parse_args(argv)
+    options = Options(
+        actions=args.action,
+        output=args.output,
+        figures_copy=args.figures,
+        jobs=args.jobs,
+        html=not args.no_html,
+        timeout=args.timeout,
+        notebooks=args.notebooks,
+        data_dir=args.data_dir,
+        wait=not args.no_wait,
+    )
+    if args.quiet:
+        progress = None
+    elif sys.stderr.isatty():
+        progress = _Live(sys.stderr)
+    else:
+        progress = _Lines(sys.stderr)
+    unchanged = f"{args.output} is unchanged"
+    failure: tuple[str, int] | None = None
+    received = [signal.SIGINT]
+
+    def terminate(signum, _frame):  # SIGTERM as Ctrl-C: stop the workers, remove the build
+        received[0] = signum
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        result = build(options, progress or (lambda event, **info: None))
+    except ParameterError as err:
+        failure = str(err), EXIT_USAGE
+    except DataValidationError as err:
+        failure = f"the data is not valid; nothing was run and {unchanged}.\n{err}", EXIT_FAILED
+    except BuildFailed as err:
+        failure = str(err), EXIT_FAILED
+    except Busy as err:
+        failure = f"{err}; stopped (--no-wait), {unchanged}", EXIT_BUSY
+    except OutputError as err:
+        failure = (err.strerror if err.published else f"{err.strerror}; {unchanged}"), EXIT_FAILED
+    except OSError as err:  # a notebook or the data not found or not readable
+        failure = f"{err}; {unchanged}", EXIT_FAILED
+    except KeyboardInterrupt:
+        failure = f"interrupted; {unchanged}", 128 + received[0]
+    finally:
+        if progress is not None:
+            progress.close()
+    if failure is not None:
+        print(f"{PROG}: error: {failure[0]}", file=sys.stderr, flush=True)
+        return failure[1]
+    if not args.quiet:
+        what = "executed notebooks" if args.no_html else "reports"
+        print(f"wrote {len(result.reports)} {what} to {result.output} in {result.seconds:.1f} s", flush=True)
+        if not args.no_html:
+            print(f"open {result.output / 'index.html'}")
+        if result.figures:
+            print(f"updated {len(result.figures)} chart files in {args.figures}")
+    return 0

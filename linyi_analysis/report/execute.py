@@ -1,0 +1,242 @@
+"""Running notebooks: one through papermill (:func:`run_job`), many at once (:class:`Pool`).
+
+A :class:`Job` is one notebook with its parameters and the name of its output files. A job
+runs in a worker process: papermill executes the notebook in a fresh kernel, the executed
+notebook is written as ``<name>.ipynb`` and (unless told not to) converted to ``<name>.html``
+with the process's one HTML exporter. Workers are forked from the runner after it has imported
+papermill and nbconvert, so that import is paid once, and each runs its kernels one after
+another; ``jobs`` workers run that many kernels at a time.
+
+A notebook that fails raises :class:`NotebookFailed`, which names the notebook, its
+parameters, the cell (as numbered in the notebook file, and its first line) and the error.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Id given to the cell papermill injects (papermill gives it a random one), so that two runs
+#: give the same executed notebook and the same HTML.
+INJECTED_CELL_ID = "injected-parameters"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook to run: output stem ``name``, notebook file, parameters, page title."""
+
+    name: str
+    notebook: Path
+    parameters: dict = field(default_factory=dict)
+    title: str = ""
+
+    def describe(self) -> str:
+        """``action_report.ipynb (action='medical')``: the notebook and its parameters, for messages."""
+        shown = {k: v for k, v in self.parameters.items() if k != "figures_dir"}
+        args = ", ".join(f"{k}={v!r}" for k, v in shown.items())
+        return f"{self.notebook.name} ({args})" if args else self.notebook.name
+
+
+@dataclass(frozen=True)
+class Done:
+    """A job that finished: its name and how long it took, in seconds."""
+
+    name: str
+    seconds: float
+
+
+class NotebookFailed(Exception):
+    """A notebook raised an error, its kernel died, or a cell ran past the timeout."""
+
+    def __init__(self, job: str, where: str, error: str):
+        self.job, self.where, self.error = job, where, error
+        super().__init__(f"{job} failed{' in ' + where if where else ''}: {error}")
+
+    def __reduce__(self):  # keep the three fields across processes
+        return type(self), (self.job, self.where, self.error)
+
+
+def run_job(job: Job, out_dir: Path, *, html: bool = True, timeout: float | None = None) -> Done:
+    """Execute ``job`` with papermill into ``out_dir``; write ``<name>.ipynb`` and ``<name>.html``.
+
+    Raises :class:`NotebookFailed` naming the notebook, the cell and the error.
+    """
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.perf_counter()
+    try:
+        nb = papermill.execute_notebook(
+            str(job.notebook),
+            None,  # nothing written until the notebook has run through
+            parameters=job.parameters,
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=timeout,
+            cwd=str(out_dir),
+            # the kernel's own log off: ipykernel 7 warns about TCP on localhost, and logs the
+            # interrupt jupyter_client sends before shutting a kernel down; errors reach the notebook
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            shutdown_kernel="immediate",  # its work is done: no need to wait for a clean exit
+        )
+    except PapermillExecutionError as err:
+        source = nbformat.read(job.notebook, as_version=4)
+        number, first = _source_cell_from_error(err, source)
+        where = f"cell {number} ({first!r})" if first else f"cell {number}"
+        raise NotebookFailed(job.describe(), where, f"{err.ename}: {err.evalue}") from None
+    except Exception as err:  # a kernel that died, a cell past the timeout, a kernel that never started
+        raise NotebookFailed(job.describe(), "", f"{type(err).__name__}: {err}") from None
+    _make_reproducible(nb, job)
+    nbformat.write(nb, out_dir / f"{job.name}.ipynb")
+    if html:
+        from .html import to_html
+
+        (out_dir / f"{job.name}.html").write_text(to_html(nb, job.title), encoding="utf-8")
+    return Done(job.name, time.perf_counter() - start)
+
+
+def _source_cell_from_error(err, source_nb) -> tuple[int, str]:
+    """Map papermill's ``cell_index`` (in the parameterised notebook) to the notebook file's cell."""
+    index = err.cell_index
+    params = next(
+        (i for i, c in enumerate(source_nb.cells) if "parameters" in c.metadata.get("tags", [])), None
+    )
+    # papermill puts its injected cell right after the parameters cell (or first, without one).
+    injected = 0 if params is None else params + 1
+    file_index = index if index < injected else index - 1
+    cells = source_nb.cells
+    lines = cells[file_index].source.strip().splitlines() if 0 <= file_index < len(cells) else []
+    return file_index + 1, (lines[0] if lines else "")
+
+
+def _make_reproducible(nb, job: Job) -> None:
+    """Replace what papermill makes differ from run to run, apart from its timings."""
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = INJECTED_CELL_ID
+    meta = nb.metadata.get("papermill", {})
+    meta["input_path"] = job.notebook.name
+    meta["output_path"] = f"{job.name}.ipynb"
+
+
+# --- the pool ---------------------------------------------------------------------------
+
+
+def import_papermill():
+    """Import papermill, skipping the 0.7 s jsonschema spends building its IRI parser.
+
+    papermill imports nbformat, which imports jsonschema, whose format checker imports
+    ``rfc3987_syntax`` if it is installed and builds a grammar for the ``iri`` formats. No
+    notebook schema uses those formats; marking the module as absent (before jsonschema is first
+    imported, in this process only) leaves jsonschema without that one checker.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)
+    import papermill
+
+    return papermill
+
+
+def _worker_init() -> None:
+    """In a worker: Ctrl-C is the runner's to handle; SIGTERM ends the worker through Python, so
+    papermill shuts its kernel down on the way out."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+
+
+def _stop_worker(*_) -> None:
+    # nbclient's polling tasks, cut short, would log their tracebacks on the way out: the run
+    # was stopped on purpose, and the runner says so.
+    logging.getLogger("asyncio").disabled = True
+    sys.exit(1)
+
+
+def _call(job: Job, out_dir: Path, html: bool, timeout: float | None):
+    try:
+        return run_job(job, out_dir, html=html, timeout=timeout)
+    except NotebookFailed as err:
+        return err
+
+
+def _context():
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods and sys.platform != "darwin" else "spawn")
+
+
+class Pool:
+    """``workers`` processes running jobs; results come back through :meth:`results` as they finish.
+
+    ``html``: the jobs write HTML, so the exporter is made before the workers are forked.
+
+    Use as a context manager: leaving it (also by an exception or Ctrl-C) stops the workers,
+    and their kernels with them, before it returns. A worker that dies (killed, out of memory)
+    fails its job with a message instead of leaving the run waiting for it.
+    """
+
+    def __init__(self, workers: int, *, html: bool = True):
+        self.workers = max(1, workers)
+        self.html = html
+        self._executor = None
+        self._futures: dict = {}
+
+    def __enter__(self) -> Pool:
+        from concurrent.futures import ProcessPoolExecutor
+
+        # Imported here, before the fork: every worker shares this one import (and exporter).
+        import_papermill()
+        if self.html:
+            from .html import exporter
+
+            exporter()
+        self._executor = ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_worker_init)
+        return self
+
+    def submit(self, job: Job, out_dir: Path, *, html: bool = True, timeout: float | None = None) -> None:
+        """Queue ``job``; jobs start in the order submitted."""
+        self._futures[self._executor.submit(_call, job, out_dir, html, timeout)] = job
+
+    def results(self):
+        """Yield :class:`Done` or :class:`NotebookFailed` for each job, as each finishes."""
+        from concurrent.futures import as_completed
+        from concurrent.futures.process import BrokenProcessPool
+
+        for future in as_completed(list(self._futures)):
+            job = self._futures.pop(future)
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                yield NotebookFailed(
+                    job.describe(), "", "stopped: a worker process died (killed, or out of memory?)"
+                )
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        executor = self._executor
+        if exc_type is None:
+            executor.shutdown(wait=True)
+            return
+        # Stopped early (Ctrl-C, SIGTERM, an error here): drop the queued jobs; SIGTERM the
+        # workers, each of which shuts its kernel down on the way out; wait for them.
+        processes = list((getattr(executor, "_processes", None) or {}).values())
+        executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(30)
+
+
+def default_jobs() -> int:
+    """The number of CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

@@ -1,0 +1,82 @@
+"""Executed notebook → one self-contained HTML page: no code, nothing loaded from the network.
+
+nbconvert's ``lab`` template links require.js, MathJax and mermaid from a CDN; the template
+here extends it and drops those blocks (the reports have no widgets, formulas or diagrams), so
+a page opens the same offline and loads nothing from elsewhere. Images are embedded as data
+URIs; a PNG gets its alt text from the output's metadata (see
+:class:`linyi_analysis.display.Figure`). A link back to the index heads every page. Cells tagged ``notebook-only`` (how to run the
+notebook, what the next code cell does) are left out of the page: its reader sees no code.
+
+Text from the data reaches a page only through notebook outputs, which are escaped where
+they are made (pandas' HTML tables, :class:`~linyi_analysis.display.Heading`) or by the
+template (plain text, alt text, the title).
+
+One :class:`~nbconvert.HTMLExporter` serves a whole process (:func:`exporter`).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+#: Tag of the cells that only make sense in the notebook (left out of the HTML page).
+NOTEBOOK_ONLY = "notebook-only"
+TEMPLATE_NAME = "linyi_report.html.j2"
+TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block extra_css -%}
+<style type="text/css">
+  nav.linyi-nav { max-width: 1100px; margin: 0 auto; padding: 8px 20px; font-family: var(--jp-ui-font-family); }
+  main { max-width: 1100px; margin: 0 auto; }
+  .jp-RenderedImage img { max-width: 100%; height: auto; }
+  .jp-RenderedHTMLCommon table.dataframe td, .jp-RenderedHTMLCommon table.dataframe th { text-align: left; }
+</style>
+{%- endblock extra_css -%}
+{%- block body_header -%}
+{{ super() }}
+{%- if resources.linyi_index %}
+<nav class="linyi-nav"><a href="{{ resources.linyi_index | escape_html }}">← All reports</a></nav>
+{%- endif %}
+{%- endblock body_header -%}
+{% block data_png scoped %}
+<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
+<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}" alt="{{ (output | get_metadata('alt', 'image/png') or 'chart') | escape_html }}">
+</div>
+{%- endblock data_png %}
+"""
+
+
+@cache
+def exporter():
+    """The process's one HTML exporter: code cells and prompts hidden, the template above."""
+    import jinja2
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        extra_loaders=[jinja2.DictLoader({TEMPLATE_NAME: TEMPLATE})],
+        template_file=TEMPLATE_NAME,
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        anchor_link_text="",
+        config=_config(),
+    )
+
+
+def _config():
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = {NOTEBOOK_ONLY}
+    return config
+
+
+def to_html(nb, title: str, index_href: str | None = "index.html") -> str:
+    """The page for executed notebook ``nb``, titled ``title``, linking back to ``index_href``."""
+    body, _ = exporter().from_notebook_node(
+        nb, resources={"metadata": {"name": title}, "linyi_index": index_href}
+    )
+    return body

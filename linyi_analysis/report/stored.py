@@ -1,0 +1,135 @@
+"""The form the notebooks are stored in, and refreshing their stored outputs.
+
+A stored notebook keeps what a reader and nbval need and nothing that changes from run to run
+or machine to machine:
+
+- notebook metadata: the kernelspec (``python3``) and the language name only;
+- cells: their id, source and tags; no execution counts, no other metadata;
+- outputs: those of a clean top-to-bottom run with the default parameters, without the
+  parts nbval does not compare (images, output metadata): a chart is stored as its text
+  form, ``[chart] <alt text>``, so a stored notebook is small and diffs cleanly.
+
+nbval compares only the cells that have an execution count; the pytest plugin
+:mod:`.nbval_strict` gives each code cell one while collecting, so strict ``pytest --nbval``
+compares every output.
+
+``python -m linyi_analysis.report.stored`` re-runs the notebooks and stores them in this form
+(``make notebooks``); ``--check`` only reports notebooks that are not stored clean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+#: Output data nbval does not compare: not stored.
+UNCOMPARED = ("image/png", "image/jpeg", "image/svg+xml")
+
+
+def clean(nb):
+    """``nb`` in stored form (modified in place and returned)."""
+    kernelspec = nb.metadata.get("kernelspec") or {
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "name": "python3",
+    }
+    nb.metadata = {"kernelspec": dict(kernelspec), "language_info": {"name": "python"}}
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags")
+        cell.metadata = {"tags": tags} if tags else {}
+        if cell.cell_type != "code":
+            continue
+        cell.execution_count = None
+        outputs = []
+        for out in cell.outputs:
+            if "metadata" in out:
+                out.metadata = {}
+            if "execution_count" in out:
+                out.execution_count = None
+            if "data" in out:
+                for mime in UNCOMPARED:
+                    out.data.pop(mime, None)
+                if not out.data:
+                    continue
+            outputs.append(out)
+        cell.outputs = outputs
+    return nb
+
+
+def problems(nb) -> list[str]:
+    """What keeps ``nb`` from being in stored form (empty if it is)."""
+    import copy
+
+    import nbformat
+
+    found = []
+    wanted = clean(copy.deepcopy(nb))
+    if nb.metadata != wanted.metadata:
+        found.append(f"notebook metadata other than the kernelspec: {sorted(nb.metadata)}")
+    for i, (have, want) in enumerate(zip(nb.cells, wanted.cells, strict=True), start=1):
+        if have.get("execution_count") is not None:
+            found.append(f"cell {i}: has an execution count")
+        if have.metadata != want.metadata:
+            found.append(f"cell {i}: has metadata other than tags: {sorted(have.metadata)}")
+        if have.get("outputs") != want.get("outputs"):
+            found.append(f"cell {i}: outputs hold images, metadata or execution counts")
+    nbformat.validate(nb)
+    return found
+
+
+def refresh(path: str | os.PathLike) -> None:
+    """Run notebook ``path`` top to bottom with its default parameters (on the package's own
+    data, saving no figures) and store it in clean form with the new outputs."""
+    import nbformat
+    import papermill
+
+    from ..resources import DATA_DIR_ENV
+
+    saved = os.environ.pop(DATA_DIR_ENV, None)  # the stored outputs are those of the shipped data
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            nb = papermill.execute_notebook(
+                str(path),
+                None,
+                kernel_name="python3",
+                progress_bar=False,
+                cwd=tmp,
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            )
+    finally:
+        if saved is not None:
+            os.environ[DATA_DIR_ENV] = saved
+    nbformat.write(clean(nb), str(path))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Refresh (or ``--check``) the notebooks given, by default every notebook of ``notebooks/``."""
+    import nbformat
+
+    from .notebooks import notebook_dir
+
+    p = argparse.ArgumentParser(
+        prog="python -m linyi_analysis.report.stored", description=__doc__.split("\n")[0]
+    )
+    p.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook shipped")
+    p.add_argument("--check", action="store_true", help="only say which notebooks are not stored clean")
+    args = p.parse_args(argv)
+    paths = args.notebooks or sorted(notebook_dir().glob("*.ipynb"))
+    status = 0
+    for path in paths:
+        if args.check:
+            found = problems(nbformat.read(path, as_version=4))
+            for problem in found:
+                print(f"{path}: {problem}", file=sys.stderr)
+            status |= bool(found)
+        else:
+            refresh(path)
+            print(f"stored {path}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

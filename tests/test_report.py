@@ -1,0 +1,348 @@
+"""The report runner end to end: `python -m linyi_analysis.report` in a subprocess, as a user runs it.
+
+One full run (every action, HTML, index, charts copied to a figures directory) is shared by the
+tests of its content; the bad-input tests each start from an existing site and prove it is left
+exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import PROJECT, set_cell
+
+import linyi_analysis as la
+from linyi_analysis import analysis
+from linyi_analysis.report.parameters import report_actions
+
+pytestmark = pytest.mark.slow
+ACTIONS = report_actions()
+BIN = Path(sys.executable).parent
+
+
+def run_report(*args, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if k != "LINYI_DATA_DIR"}
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "linyi_analysis.report", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd or PROJECT,
+        env=environ,
+        timeout=600,
+    )
+
+
+def tree_hashes(root: Path) -> dict[str, str]:
+    """Every file under ``root`` (relative path → SHA-256), and every directory (→ "dir")."""
+    out = {}
+    for path in sorted(root.rglob("*")):
+        rel = str(path.relative_to(root))
+        out[rel] = "dir" if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def leftovers(parent: Path) -> list[str]:
+    """Build directories, old trees and lock files a run may leave beside its output."""
+    return sorted(p.name for p in parent.iterdir() if p.name.startswith("."))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """One full run: reports under ``reports/``, charts also copied to ``figures/``."""
+    root = tmp_path_factory.mktemp("full")
+    proc = run_report("--output", root / "reports", "--figures", root / "figures", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    return root, proc
+
+
+@pytest.fixture
+def existing(tmp_path) -> Path:
+    """A stand-in for the reports of an earlier run."""
+    old = tmp_path / "reports"
+    (old / "figures").mkdir(parents=True)
+    (old / "index.html").write_text("<p>earlier run</p>")
+    (old / "education.html").write_text("<p>earlier education report</p>")
+    (old / "figures" / "overview.png").write_bytes(b"\x89PNG earlier")
+    return old
+
+
+# --- a full run ---------------------------------------------------------------------------
+
+
+def test_full_run_writes_the_whole_site(site):
+    root, proc = site
+    reports = root / "reports"
+    expected = {"index.html", "overview.html", "overview.ipynb", "figures"}
+    expected |= {f"{a}.{ext}" for a in ACTIONS for ext in ("html", "ipynb")}
+    assert {p.name for p in reports.iterdir()} == expected
+    assert leftovers(root) == [], "no build directory, old tree or lock file may remain"
+    assert f"wrote {1 + len(ACTIONS)} reports to" in proc.stdout
+    # progress, one line per notebook (stderr is not a terminal here)
+    assert re.findall(r"^\[(\d+)/7\]", proc.stderr, re.M) == [str(i) for i in range(1, 8)]
+
+
+def test_charts_are_those_of_generate_figures_byte_for_byte(site, tmp_path):
+    """The report run's charts are the package's charts: `make report` keeps figures/ current."""
+    from linyi_analysis import plots
+
+    root, _ = site
+    reference = tmp_path / "reference"
+    plots.generate_figures(reference)
+    ours = tree_hashes(root / "reports" / "figures")
+    assert ours == tree_hashes(reference)
+    assert tree_hashes(root / "figures") == ours
+
+
+def _rows(html: str) -> list[list[str]]:
+    """The body rows of the first HTML table: each row's header and data cells, as text."""
+
+    class Rows(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.rows, self.cell, self.in_body = [], None, False
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "tbody":
+                self.in_body = True
+            elif tag == "tr" and self.in_body:
+                self.rows.append([])
+            elif tag in ("th", "td") and self.in_body:
+                self.cell = ""
+
+        def handle_endtag(self, tag):
+            if tag in ("th", "td") and self.cell is not None:
+                self.rows[-1].append(self.cell.strip())
+                self.cell = None
+            elif tag == "tbody":
+                self.in_body = False
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell += data
+
+    parser = Rows()
+    parser.feed(html)
+    return parser.rows
+
+
+def _output_of(nb, source: str) -> dict:
+    cells = [c for c in nb.cells if c.cell_type == "code" and c.source.strip() == source]
+    assert len(cells) == 1, f"one cell {source!r} expected"
+    (out,) = [o for o in cells[0].outputs if o.output_type in ("execute_result", "display_data")]
+    return out.data
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_each_action_report_holds_exactly_its_targets(site, action):
+    root, _ = site
+    nb = nbformat.read(root / "reports" / f"{action}.ipynb", as_version=4)
+    assert nb.metadata.papermill.parameters == {"action": action, "figures_dir": "figures"}
+    expected = analysis.action_targets(action)
+    rows = _rows(_output_of(nb, "display.targets_table(targets)")["text/html"])
+    assert [r[0] for r in rows] == expected["target_id"].tolist()
+    assert len(rows) == len(expected) > 0
+    # the heading names the action; the chart shows once, with alt text naming it
+    names = analysis.summary_by_action().set_index("action_id")["name"]
+    assert _output_of(nb, "display.action_heading(action)")["text/plain"].startswith(names[action])
+    chart = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(chart) == 1 and action in chart[0].metadata["image/png"]["alt"]
+    # the measures table lists exactly this action's measures, in order
+    source = (
+        "targets = analysis.action_targets(action)\n"
+        "display.measures_table(display.pick_action(la.load_measures(), action), targets)"
+    )
+    measures = la.load_measures()
+    mine = measures.loc[measures["action_id"] == action, "measure_id"].astype(str).tolist()
+    assert [r[0] for r in _rows(_output_of(nb, source)["text/html"])] == mine
+
+
+def test_executed_notebooks_name_no_temporary_path(site):
+    """Papermill's metadata and injected cell hold relative names, the same in every run."""
+    root, _ = site
+    build_dir = re.compile(r"\.reports\.build-|linyi-data-")
+    for path in (root / "reports").glob("*.ipynb"):
+        text = path.read_text()
+        assert not build_dir.search(text), path.name
+        nb = nbformat.reads(text, as_version=4)
+        assert nb.metadata.papermill.input_path in ("overview.ipynb", "action_report.ipynb")
+        assert nb.metadata.papermill.output_path == path.name
+
+
+def test_pages_hide_code_and_load_nothing_from_the_network(site):
+    root, _ = site
+    for page in sorted((root / "reports").glob("*.html")):
+        html = page.read_text()
+        assert "<script" not in html and "<link" not in html, page.name
+        for attr in re.findall(r'(?:src|href)="([^"]*)"', html):
+            assert not re.match(r"[a-z]+://|//", attr), f"{page.name} loads {attr}"
+        assert "check_action(" not in html and "import linyi_analysis" not in html, "code is hidden"
+        if page.name != "index.html":
+            assert "The next cell loads the package" not in html, "notebook-only cells are left out"
+            assert 'href="index.html"' in html
+            images = re.findall(r"<img\b[^>]*>", html)
+            assert images, page.name
+            for img in images:
+                assert re.search(r'src="data:image/png;base64,', img), f"{page.name}: charts are embedded"
+                assert re.search(r'alt="[^"]+"', img), f"{page.name}: every chart has alt text"
+
+
+def test_index_links_every_report_with_its_numbers(site):
+    root, _ = site
+    reports = root / "reports"
+    html = (reports / "index.html").read_text()
+    hrefs = re.findall(r'href="([^"]+)"', html)
+    assert {f"{a}.html" for a in ["overview", *ACTIONS]} <= set(hrefs)
+    for href in hrefs:
+        assert (reports / href).is_file(), f"index.html links {href}, which is missing"
+    summary = analysis.summary_by_action().set_index("action_id")
+    rows = {
+        re.search(r'href="(\w+)\.html"', r).group(1): r for r in re.findall(r"<tr>.*?</tr>", html, re.S)[1:]
+    }
+    for action in ACTIONS:
+        numbers = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", rows[action]))
+        assert numbers["targets"] == str(summary.at[action, "targets"])
+        assert numbers["measures"] == str(summary.at[action, "measures"])
+
+
+# --- bad input: clear message, non-zero exit, nothing lost ----------------------------------
+
+
+def test_unknown_action_is_refused_before_anything_runs(existing):
+    before = tree_hashes(existing)
+    proc = run_report("--action", "education", "--action", "schools", "--output", existing)
+    assert proc.returncode == 2
+    assert "unknown action 'schools'; valid ids: key_groups, employment, education" in proc.stderr
+    assert tree_hashes(existing) == before and leftovers(existing.parent) == []
+
+
+def test_bad_data_is_refused_with_every_problem(existing, data_copy):
+    set_cell(data_copy, "targets", "emp_new_jobs", "value", "lots")
+    before = tree_hashes(existing)
+    proc = run_report("--output", existing, "--data-dir", data_copy)
+    assert proc.returncode == 1
+    assert "the data is not valid; nothing was run" in proc.stderr
+    assert "targets.csv" in proc.stderr and "'lots' is not a number" in proc.stderr
+    assert tree_hashes(existing) == before and leftovers(existing.parent) == []
+
+
+def test_output_that_cannot_be_written(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    proc = run_report("--output", blocker / "reports")
+    assert proc.returncode == 1
+    assert f"cannot write to {blocker}" in proc.stderr
+    proc = run_report("--output", blocker)
+    assert proc.returncode == 1 and "exists and is not a directory" in proc.stderr
+    assert blocker.read_text() == "not a directory"
+
+
+def test_figures_directory_that_cannot_be_written_is_refused_first(existing, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    before = tree_hashes(existing)
+    proc = run_report("--output", existing, "--figures", blocker / "figures")
+    assert proc.returncode == 1
+    assert f"cannot write to {blocker / 'figures'}: {blocker} is not a directory" in proc.stderr
+    assert "running" not in proc.stderr, "refused before any notebook ran"
+    assert tree_hashes(existing) == before
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can write to any directory")
+def test_output_in_a_read_only_directory(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    try:
+        proc = run_report("--output", locked / "reports")
+    finally:
+        locked.chmod(0o755)
+    assert proc.returncode == 1 and f"cannot write to {locked}" in proc.stderr
+
+
+def test_a_failing_notebook_is_named_and_nothing_is_published(existing, tmp_path):
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(PROJECT / "notebooks", notebooks)
+    nb = nbformat.read(notebooks / "action_report.ipynb", as_version=4)
+    at = next(i for i, c in enumerate(nb.cells) if c.source.strip() == "display.targets_table(targets)")
+    nb.cells.insert(at, nbformat.v4.new_code_cell("raise RuntimeError('the figures do not add up')"))
+    nbformat.write(nb, notebooks / "action_report.ipynb")
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    (figures / "keep.png").write_bytes(b"kept")
+    before, figures_before = tree_hashes(existing), tree_hashes(figures)
+
+    proc = run_report(
+        "--action", "medical", "--output", existing, "--figures", figures, "--notebooks", notebooks
+    )
+    assert proc.returncode == 1
+    message = proc.stderr
+    assert "1 notebook failed" in message
+    assert f"action_report.ipynb (action='medical') failed in cell {at + 1}" in message
+    assert "raise RuntimeError" in message and "RuntimeError: the figures do not add up" in message
+    assert tree_hashes(existing) == before, "the earlier reports are untouched"
+    assert tree_hashes(figures) == figures_before
+    assert leftovers(existing.parent) == []
+
+
+def test_a_run_holding_the_output_makes_another_wait_or_stop(existing):
+    from linyi_analysis.report.publish import Staging
+
+    before = tree_hashes(existing)
+    with Staging(existing):
+        proc = run_report("--no-wait", "--output", existing)
+    assert proc.returncode == 75 and "another run is writing" in proc.stderr
+    assert tree_hashes(existing) == before
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupted_run_leaves_the_site_as_it_was(existing, signum):
+    before = tree_hashes(existing)
+    environ = {k: v for k, v in os.environ.items() if k != "LINYI_DATA_DIR"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "linyi_analysis.report", "--output", existing],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env=environ,
+    )
+    assert proc.stderr.readline().startswith("running 7 notebooks")
+    time.sleep(1.5)  # kernels are running
+    proc.send_signal(signum)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=120) == 128 + signum
+    assert "interrupted;" in rest and "is unchanged" in rest
+    assert tree_hashes(existing) == before and leftovers(existing.parent) == []
+
+
+def test_bad_jobs_value_is_a_usage_error():
+    proc = run_report("--jobs", "0")
+    assert proc.returncode == 2 and "--jobs: must be at least 1" in proc.stderr
+
+
+# --- a second run replaces the site at once -------------------------------------------------
+
+
+def test_a_new_run_replaces_the_whole_site(site, tmp_path):
+    root, _ = site
+    reports = tmp_path / "reports"
+    shutil.copytree(root / "reports", reports)
+    proc = run_report("--action", "rural", "--no-html", "--quiet", "--output", reports)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == proc.stderr == "", "--quiet prints nothing"
+    assert {p.name for p in reports.iterdir()} == {"overview.ipynb", "rural.ipynb", "figures"}
+    assert leftovers(tmp_path) == []
+    # the same notebook, run again on the same data, gives the same outputs
+    old = nbformat.read(root / "reports" / "rural.ipynb", as_version=4)
+    new = nbformat.read(reports / "rural.ipynb", as_version=4)
+    assert [c.get("outputs") for c in new.cells] == [c.get("outputs") for c in old.cells]

@@ -1,0 +1,155 @@
+"""The report runner's parts, without kernels: parameters, publishing, error mapping, the index."""
+
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+
+import nbformat
+import pytest
+from conftest import PROJECT
+
+from linyi_analysis.report import parameters, publish
+from linyi_analysis.report.execute import Job, NotebookFailed, _source_cell_from_error
+
+
+def test_check_action():
+    assert parameters.check_action("urban") == "urban"
+    for bad in ("goals", "URBAN", 3, None):
+        with pytest.raises(parameters.ParameterError, match="valid ids: key_groups, employment"):
+            parameters.check_action(bad)
+
+
+def test_check_figures_dir(tmp_path):
+    assert parameters.check_figures_dir("") is None
+    made = parameters.check_figures_dir(str(tmp_path / "a" / "b"))
+    assert made.is_dir()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(parameters.ParameterError, match="not a directory"):
+        parameters.check_figures_dir(str(tmp_path / "file"))
+    with pytest.raises(parameters.ParameterError):
+        parameters.check_figures_dir(3)
+
+
+def test_error_cell_is_numbered_as_in_the_notebook_file():
+    nb = nbformat.read(PROJECT / "notebooks" / "action_report.ipynb", as_version=4)
+    params = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    # papermill counts its injected cell (right after the parameters cell); the file does not
+    check = params + 2  # executed index of the cell after the parameters in the file
+    number, first = _source_cell_from_error(SimpleNamespace(cell_index=check), nb)
+    assert number == params + 2 and first == nb.cells[params + 1].source.splitlines()[0]
+    assert _source_cell_from_error(SimpleNamespace(cell_index=0), nb)[0] == 1
+
+
+def test_notebook_failed_survives_pickling():
+    import pickle
+
+    job = Job(
+        "medical", PROJECT / "notebooks" / "action_report.ipynb", {"action": "medical", "figures_dir": "f"}
+    )
+    err = NotebookFailed(job.describe(), "cell 9", "ValueError: no")
+    back = pickle.loads(pickle.dumps(err))
+    assert str(back) == str(err) == "action_report.ipynb (action='medical') failed in cell 9: ValueError: no"
+
+
+# --- publishing --------------------------------------------------------------------------
+
+
+def _tree(root):
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def old_site(tmp_path):
+    site = tmp_path / "reports"
+    site.mkdir()
+    (site / "old.html").write_text("old")
+    return site
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
+def test_publish_replaces_the_whole_directory(old_site, monkeypatch, exchange):
+    if not exchange:
+        monkeypatch.setattr(publish, "_exchange", lambda a, b: False)
+    with publish.Staging(old_site) as stage:
+        assert stage.build.parent == old_site.parent and stage.build.name.startswith(".reports.build-")
+        (stage.build / "new.html").write_text("new")
+        stage.publish()
+    assert _tree(old_site) == {"new.html": b"new"}
+    assert sorted(p.name for p in old_site.parent.iterdir()) == ["reports"], "no build dir, old tree or lock"
+    assert oct(old_site.stat().st_mode & 0o777) == oct(0o777 & ~_umask())
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_a_failed_build_leaves_the_output_alone(old_site):
+    with pytest.raises(RuntimeError), publish.Staging(old_site) as stage:
+        (stage.build / "half.html").write_text("half")
+        raise RuntimeError("a notebook failed")
+    assert _tree(old_site) == {"old.html": b"old"}
+    assert sorted(p.name for p in old_site.parent.iterdir()) == ["reports"]
+
+
+def test_the_next_run_cleans_up_after_a_killed_one(old_site):
+    parent = old_site.parent
+    (parent / ".reports.build-abc").mkdir()
+    (parent / ".reports.build-abc" / "x.html").write_text("x")
+    # killed between the two renames of the fallback: the old tree is aside, no reports/
+    aside = parent / ".reports.old-def"
+    aside.mkdir()
+    old_site.rename(aside / "tree")
+    with publish.Staging(old_site):
+        pass
+    assert _tree(old_site) == {"old.html": b"old"}, "reports/ is restored"
+    assert sorted(p.name for p in parent.iterdir()) == ["reports"]
+
+
+def test_a_second_run_waits_or_stops(old_site):
+    waited = []
+    with publish.Staging(old_site):
+        with pytest.raises(publish.Busy, match="another run is writing"):
+            publish.Staging(old_site, wait=False).__enter__()
+        assert (old_site.parent / ".reports.lock").exists()
+    with publish.Staging(old_site, on_wait=lambda: waited.append(1)):
+        pass
+    assert waited == [] and not (old_site.parent / ".reports.lock").exists()
+
+
+def test_output_that_is_a_file(tmp_path):
+    (tmp_path / "reports").write_text("x")
+    with pytest.raises(publish.OutputError, match="not a directory"):
+        publish.Staging(tmp_path / "reports").__enter__()
+
+
+def test_copy_files_replaces_only_changed_files(tmp_path):
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    src.mkdir()
+    dest.mkdir()
+    (src / "a.png").write_bytes(b"A")
+    (src / "b.png").write_bytes(b"B2")
+    (dest / "a.png").write_bytes(b"A")
+    (dest / "b.png").write_bytes(b"B1")
+    (dest / "other.png").write_bytes(b"O")
+    written = publish.copy_files(sorted(src.iterdir()), dest)
+    assert [p.name for p in written] == ["b.png"]
+    assert _tree(dest) == {"a.png": b"A", "b.png": b"B2", "other.png": b"O"}
+
+
+# --- the index -----------------------------------------------------------------------------
+
+
+def test_index_escapes_everything():
+    from linyi_analysis.report.index import Entry, render
+
+    page = render(
+        [Entry("x", '<script>alert("t")</script>', [("a<b", "1 & 2")], [("report", 'x.html"onclick="y')])],
+        title="T <i>",
+        source="S",
+        footer="F",
+    )
+    assert "<script>" not in page and "<i>" not in page and 'onclick="y' not in page
+    assert "&lt;script&gt;" in page and "1 &amp; 2" in page
