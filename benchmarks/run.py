@@ -38,7 +38,10 @@ def timed(fn: Callable[[], object], repeat: int) -> list[float]:
 
 
 def run(cmd: list[str] | str, **kwargs) -> None:
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+    """Run a command quietly; if it fails, stop with what it printed."""
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs)
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark step failed (exit {done.returncode}): {cmd}\n{done.stdout[-3000:]}")
 
 
 # --- 1. full report run and its baselines --------------------------------------------------

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .formatting import human_number, human_value
+from .formatting import human_number, human_value, target_label
 
 
 def setup() -> None:
@@ -42,7 +42,6 @@ def setup() -> None:
 
 
 _COMPARATORS = {"=": "", ">=": "≥ ", ">": "> "}
-_PER = {"year": "a year", "district": "per district"}
 _PART = {"headline": "lead paragraph", "body": "body"}
 
 
@@ -79,28 +78,16 @@ def share(fraction, digits: int = 0) -> str:
 
 
 def commitment(row: Mapping, label: str) -> str:
-    """What a target row commits to, in words and symbols, with its unit.
+    """What a target row commits to, in full figures with its unit ``label`` (for tables).
 
-    ``=`` → ``2,000 beds``; ``>=`` → ``≥ 80%``; ``range`` → ``10–15 towns``;
-    ``increase_by`` → ``+10%``; ``from_to`` → ``4,500 → 5,000 yuan a year``;
-    a ``per`` column adds ``a year`` or ``per district``.
+    :func:`linyi_analysis.formatting.target_label` with every digit written:
+    ``=`` → ``2,000 beds``; ``>=`` → ``≥ 80%``; ``range`` → ``10–15 towns a year``;
+    ``increase_by`` → ``+10%``; ``from_to`` → ``4,500 → 5,000 yuan a year``.
 
     >>> commitment({"comparator": "range", "value_min": 1, "value_max": 2}, "counties")
     '1–2 counties'
     """
-    comparator = str(row.get("comparator"))
-    if comparator == "range":
-        text = f"{number(row.get('value_min'))}–{quantity(row.get('value_max'), label)}"
-    elif comparator == "from_to":
-        text = f"{number(row.get('baseline'))} → {quantity(row.get('value'), label)}"
-    elif comparator == "increase_by":
-        text = f"+{quantity(row.get('value'), label)}"
-    else:
-        text = _COMPARATORS.get(comparator, f"{comparator} ") + quantity(row.get("value"), label)
-    per = row.get("per")
-    if isinstance(per, str) and per:
-        text = f"{text} {_PER.get(per, 'per ' + per)}"
-    return text
+    return target_label({**row, "unit_label": label}, exact=True)
 
 
 def unit_labels(data_dir: str | os.PathLike | None = None) -> dict[str, str]:

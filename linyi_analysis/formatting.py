@@ -39,29 +39,43 @@ def human_number(x: float, exact: bool = False) -> str:
 def human_value(x: float, unit_label: str, exact: bool = False) -> str:
     """A figure with its unit: ``%`` is written on the number, other units after a space.
 
-    >>> human_value(4500, "yuan a year"), human_value(11.1111, "%")
-    ('4,500 yuan a year', '11.1%')
+    >>> human_value(4500, "yuan a year"), human_value(11.1111, "%"), human_value(7, "")
+    ('4,500 yuan a year', '11.1%', '7')
     """
     number = human_number(x, exact)
+    if not unit_label:
+        return number
     return f"{number}%" if unit_label == "%" else f"{number} {unit_label}"
 
 
-def target_label(row) -> str:
+def target_label(row, exact: bool = False) -> str:
     """How a target reads: ``≥ 2.2 bn yuan``, ``10–15 towns a year``, ``4,500 → 5,000 yuan a year``, ``+10%``.
 
-    ``row`` needs comparator, value, value_min, value_max, baseline, per and unit_label.
+    ``row`` (a mapping or a row of a frame) needs comparator and unit_label, and the figures its
+    comparator uses (value; value_min and value_max; baseline); per is optional. ``exact=True``
+    writes every digit (``≥ 2,200,000,000 yuan``), for tables.
+
+    >>> target_label({"comparator": "range", "value_min": 1, "value_max": 2, "unit_label": "counties"})
+    '1–2 counties'
     """
     unit, comp = row["unit_label"], row["comparator"]
+
+    def num(x):
+        return human_number(x, exact)
+
+    def val(x):
+        return human_value(x, unit, exact)
+
     if comp == "range":
-        text = f"{human_number(row['value_min'])}–{human_value(row['value_max'], unit)}"
+        text = f"{num(row['value_min'])}–{val(row['value_max'])}"
     elif comp == "from_to":
-        text = f"{human_number(row['baseline'])} → {human_value(row['value'], unit)}"
+        text = f"{num(row['baseline'])} → {val(row['value'])}"
     elif comp == "increase_by":
-        text = f"+{human_value(row['value'], unit)}"
+        text = f"+{val(row['value'])}"
     else:
-        text = _COMPARATORS.get(comp, f"{comp} ") + human_value(row["value"], unit)
+        text = _COMPARATORS.get(comp, f"{comp} ") + val(row["value"])
     per = row.get("per")
-    if per is not None and not pd.isna(per):
+    if per is not None and not pd.isna(per) and per != "":
         text += " a year" if per == "year" else f" per {per}"
     return text
 

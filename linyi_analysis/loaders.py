@@ -112,8 +112,9 @@ def load_targets(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
 
     >>> import linyi_analysis as la
     >>> t = la.load_targets().set_index("target_id")
-    >>> t.loc["emp_startup_loans", ["value", "comparator", "unit"]].tolist()
-    [2200000000.0, '>=', 'yuan']
+    >>> row = t.loc["emp_startup_loans"]
+    >>> float(row["value"]), row["comparator"], row["unit"]
+    (2200000000.0, '>=', 'yuan')
     """
     return _table("targets", data_dir)
 
