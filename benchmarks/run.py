@@ -104,11 +104,11 @@ def naive_run(out: Path) -> Callable[[], None]:
     """A shell loop of the papermill CLI, then the nbconvert CLI, per notebook."""
     nbs = ROOT / "notebooks"
     lines = [f'set -e; rm -rf "{out}"; mkdir -p "{out}"; export PATH="{BIN}:$PATH"']
-    lines.append(f'papermill -q "{nbs}/overview.ipynb" "{out}/overview.ipynb" --no-progress-bar')
+    lines.append(f'papermill "{nbs}/overview.ipynb" "{out}/overview.ipynb" --no-progress-bar')
     lines.append(f'jupyter nbconvert --to html --no-input "{out}/overview.ipynb"')
     for a in ACTIONS:
         lines.append(
-            f'papermill -q "{nbs}/action_report.ipynb" "{out}/{a}.ipynb" -p action {a} '
+            f'papermill "{nbs}/action_report.ipynb" "{out}/{a}.ipynb" -p action {a} '
             f'-p figures_dir "{out}/figures" --no-progress-bar'
         )
         lines.append(f'jupyter nbconvert --to html --no-input "{out}/{a}.ipynb"')
@@ -188,6 +188,9 @@ def main() -> int:
     parser.add_argument(
         "--skip", default="", help="comma-separated parts to skip: report,naive,load,scaling,tests"
     )
+    parser.add_argument(
+        "--test-repeat", type=int, default=1, help="repetitions of `make test` (a minute or two each)"
+    )
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -196,10 +199,12 @@ def main() -> int:
     ratios: dict[str, float] = {}
     med = {}
 
-    def measure(name: str, fn: Callable[[], None], note: str = "", warm: bool = True) -> float:
+    def measure(
+        name: str, fn: Callable[[], None], note: str = "", warm: bool = True, repeat: int | None = None
+    ) -> float:
         if warm:
             fn()
-        m = statistics.median(timed(fn, args.repeat))
+        m = statistics.median(timed(fn, repeat or args.repeat))
         rows.append((name, m, note))
         med[name] = m
         print(f"  {name:<48} {m:8.2f} s  {note}", flush=True)
@@ -252,7 +257,13 @@ def main() -> int:
                 print(f"  {factor:>5}: " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in values.items()))
         if "tests" not in skip:
             print("test suite", flush=True)
-            measure("make test (warm environment)", lambda: run(["make", "test"], cwd=ROOT), "", warm=False)
+            measure(
+                "make test (warm environment)",
+                lambda: run(["make", "test"], cwd=ROOT),
+                f"{args.test_repeat} run(s)",
+                warm=False,
+                repeat=args.test_repeat,
+            )
 
     print("\nratios")
     for k, v in ratios.items():
