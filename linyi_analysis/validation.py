@@ -33,13 +33,12 @@ def validate(
     ``plan`` is the article's plan text, whitespace-normalised, where it is available: every
     quote must then be a verbatim part of it.
     """
-    import pandera.pandas as pa  # only paid for when data is actually validated
-
-    from .schema import table_schema
+    from .schema import table_schema  # pandera is only paid for when data is actually validated
 
     resources = {r["name"]: r for r in datapackage()["resources"]}
     problems = list(problems)
     typed: dict[str, pd.DataFrame] = {}
+    partial: set[str] = set()  # tables typed without the rows that broke their column rules
     for name in TABLES:
         res, frame = resources[name], raw.get(name)
         if frame is None:
@@ -47,13 +46,15 @@ def validate(
         frame, found = _non_finite(frame, res)
         problems += found
         schema = table_schema(res, _foreign_values(name, res, raw))
-        try:
-            typed[name] = schema.validate(frame, lazy=True)
-        except pa.errors.SchemaErrors as err:
-            problems += _schema_problems(err.failure_cases, res, frame)
-    problems += _row_rules(typed)  # on every table that passed its column rules
+        passed, found = _column_rules(frame, res, schema)
+        problems += found
+        if passed is not None:
+            typed[name] = passed
+            if len(passed) < len(frame):
+                partial.add(name)
+    problems += _row_rules(typed, partial)  # on every row that passed its column rules
     if plan is not None:
-        problems += _quote_rules(typed, raw, plan)
+        problems += _quote_rules(raw, plan)
     if problems:
         raise DataValidationError(problems)
     return typed
@@ -77,15 +78,38 @@ def _non_finite(frame: pd.DataFrame, res: dict) -> tuple[pd.DataFrame, list[Prob
     return frame, out
 
 
-def _quote_rules(typed: dict[str, pd.DataFrame], raw: dict, plan: str) -> list[Problem]:
+def _column_rules(frame: pd.DataFrame, res: dict, schema) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Check a table's column rules; return it typed, without the rows that broke them, and the problems.
+
+    The rows that broke a rule are set aside and the rest checked again, until it passes: a value
+    that is not a number hides the other checks of its column (pandera cannot compare it), and the
+    rules between columns need typed rows, so this is how one run lists every problem. The table is
+    None when it is broken as a whole (a column missing or unknown).
+    """
+    import pandera.pandas as pa
+
+    problems, rest = [], frame
+    while True:
+        try:
+            return schema.validate(rest, lazy=True), problems
+        except pa.errors.SchemaErrors as err:
+            problems += _schema_problems(err.failure_cases, res, frame)
+            failed = set(pd.to_numeric(err.failure_cases["index"], errors="coerce").dropna().astype(int))
+            failed &= set(rest.index)
+            if not failed:
+                return None, problems
+            rest = rest.drop(index=sorted(failed))
+
+
+def _quote_rules(raw: dict, plan: str) -> list[Problem]:
     from .source import normalize
 
     out = []
     for table, id_col, col in QUOTED:
-        frame = typed.get(table, raw.get(table))
+        frame = raw.get(table)  # every row, also those that broke other rules
         if frame is None or col not in frame or id_col not in frame:
             continue
-        for row, (ident, quote) in enumerate(frame[[id_col, col]].itertuples(index=False), start=1):
+        for row, ident, quote in frame[[id_col, col]].itertuples(index=True):
             if isinstance(quote, str) and normalize(quote) not in plan:
                 out.append(
                     Problem(
@@ -163,8 +187,12 @@ def _key_of(frame: pd.DataFrame, key_col: str | None, row: int | None) -> str | 
     return None if pd.isna(value) else str(value)
 
 
-def _row_rules(t: dict[str, pd.DataFrame]) -> list[Problem]:
-    """Rules across columns and tables that a column schema cannot state."""
+def _row_rules(t: dict[str, pd.DataFrame], partial: set[str] = frozenset()) -> list[Problem]:
+    """Rules across columns and tables that a column schema cannot state.
+
+    A table in ``partial`` lacks the rows that broke its column rules (reported already): a rule
+    that needs a row it lacks, or the whole table, passes over it rather than report it twice.
+    """
     out: list[Problem] = []
     if "measures" in t:
         m = t["measures"]
@@ -180,13 +208,17 @@ def _row_rules(t: dict[str, pd.DataFrame]) -> list[Problem]:
                 )
             )
     if {"targets", "measures", "actions", "units"} <= t.keys():
-        out += _target_rules(t["targets"], t["measures"], t["actions"], t["units"])
+        out += _target_rules(
+            t["targets"], t["measures"], t["actions"], t["units"], measures_complete="measures" not in partial
+        )
     if {"evidence", "targets", "units"} <= t.keys():
         out += _evidence_rules(t["evidence"], t["targets"], t["units"])
     return out
 
 
-def _target_rules(tg: pd.DataFrame, ms: pd.DataFrame, ac: pd.DataFrame, un: pd.DataFrame) -> list[Problem]:
+def _target_rules(
+    tg: pd.DataFrame, ms: pd.DataFrame, ac: pd.DataFrame, un: pd.DataFrame, measures_complete: bool = True
+) -> list[Problem]:
     out: list[Problem] = []
     measure_action = dict(zip(ms["measure_id"], ms["action_id"], strict=True))
     actions_with_measures = set(ms["action_id"])
@@ -240,17 +272,17 @@ def _target_rules(tg: pd.DataFrame, ms: pd.DataFrame, ac: pd.DataFrame, un: pd.D
                     "measure_id",
                     f"is empty, but action {action!r} has measures: name the one this target belongs to",
                 )
-        elif measure_action.get(measure) != action:
+        elif measure in measure_action and measure_action[measure] != action:
             bad(
                 "measure_id",
                 f"measure {measure!r} belongs to action {measure_action.get(measure)!r}, not {action!r}",
             )
-        if states_measures.get(action) and action not in actions_with_measures:
+        if states_measures.get(action) and action not in actions_with_measures and measures_complete:
             bad("action_id", f"action {action!r} has no measures in measures.csv")
 
         for c in ("counterpart_id", "part_of"):
             other = r[c]
-            if pd.isna(other):
+            if pd.isna(other) or other not in by_id.index:  # empty, or a row with problems of its own
                 continue
             if other == r["target_id"]:
                 bad(c, "points to the row itself")
@@ -261,7 +293,7 @@ def _target_rules(tg: pd.DataFrame, ms: pd.DataFrame, ac: pd.DataFrame, un: pd.D
                     c, f"{other!r} is also from the {r['source_part']}: a counterpart restates the other part"
                 )
         other = r.get("ratio_to")
-        if not pd.isna(other):
+        if not pd.isna(other) and other in by_id.index:
             if other == r["target_id"]:
                 bad("ratio_to", "points to the row itself")
             elif "range" in (comp, by_id.at[other, "comparator"]):
@@ -286,7 +318,7 @@ def _evidence_rules(ev: pd.DataFrame, tg: pd.DataFrame, un: pd.DataFrame) -> lis
         if pd.isna(tid):
             if not pd.isna(relation):
                 bad("relation", f"is {relation!r}, but target_id is empty: name the target it bears on")
-        else:
+        elif tid in target.index:  # (else a targets.csv row with problems of its own)
             t = target.loc[tid]
             if pd.isna(relation):
                 bad("relation", f"is empty, but target_id is {tid!r}: say how the fact bears on it")
@@ -298,7 +330,7 @@ def _evidence_rules(ev: pd.DataFrame, tg: pd.DataFrame, un: pd.DataFrame) -> lis
             if r["action_id"] != t["action_id"]:
                 bad("action_id", f"must be {t['action_id']!r}, the action of target {tid!r}")
         whole = r["part_of"]
-        if not pd.isna(whole):
+        if not pd.isna(whole) and whole in fact.index:
             if whole == r["fact_id"]:
                 bad("part_of", "points to the row itself")
             elif fact.at[whole, "unit"] != r["unit"] or fact.at[whole, "period"] != r["period"]:

@@ -1,11 +1,14 @@
-"""Shared fixtures: the source article (skips with the reason when absent) and editable data copies."""
+"""Shared fixtures: the source article (skips with the reason when absent), editable data copies,
+and one full report run shared by the whole session."""
 
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -71,3 +74,56 @@ def set_cell(directory: Path, table: str, key: str, column: str, value: str) -> 
             write_rows(path, rows)
             return i
     raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class ReferenceSite:
+    """A full ``linyi-report --output ROOT/reports --figures ROOT/figures`` run of the shipped data.
+
+    Shared: read it, or copy it (:meth:`copy_to`) before changing anything.
+    """
+
+    root: Path
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def figures(self) -> Path:
+        return self.root / "figures"
+
+    def copy_to(self, directory: Path) -> tuple[Path, Path]:
+        """Copies of ``reports/`` and ``figures/`` in ``directory`` (the output of an earlier run)."""
+        shutil.copytree(self.reports, directory / "reports")
+        shutil.copytree(self.figures, directory / "figures")
+        return directory / "reports", directory / "figures"
+
+
+@pytest.fixture(scope="session")
+def reference_site(tmp_path_factory) -> ReferenceSite:
+    """One full report run, built once for the whole session: pytest-xdist workers share it
+    through a directory of the session's temporary root, built by whichever asks first."""
+    import fcntl
+
+    from report_site import run_report
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the session's root, shared by the workers
+    shared = root / "reference-site"
+    record = shared / "run.json"
+    with open(root / "reference-site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be building it: wait for it
+        if not record.exists():
+            shutil.rmtree(shared, ignore_errors=True)
+            shared.mkdir()
+            proc = run_report("--output", shared / "reports", "--figures", shared / "figures", cwd=shared)
+            run = {"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}
+            record.write_text(json.dumps(run))
+    site = ReferenceSite(shared, **json.loads(record.read_text()))
+    assert site.returncode == 0, site.stderr
+    return site

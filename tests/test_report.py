@@ -1,26 +1,25 @@
 """The report runner end to end: `python -m linyi_analysis.report` in a subprocess, as a user runs it.
 
-One full run (every action, HTML, index, charts copied to a figures directory) is shared by the
-tests of its content; the bad-input tests each start from an existing site and prove it is left
-exactly as it was.
+One full run (every action, HTML, index, charts copied to a figures directory: the session's
+``reference_site``) is shared by the tests of its content; the bad-input tests each start from an
+existing site and prove it is left exactly as it was.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
 import pytest
 from conftest import PROJECT, set_cell
+from report_site import leftovers, read_until, run_report, tree_hashes
 
 import linyi_analysis as la
 from linyi_analysis import analysis
@@ -31,40 +30,10 @@ ACTIONS = report_actions()
 BIN = Path(sys.executable).parent
 
 
-def run_report(*args, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if k != "LINYI_DATA_DIR"}
-    environ.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "linyi_analysis.report", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd or PROJECT,
-        env=environ,
-        timeout=600,
-    )
-
-
-def tree_hashes(root: Path) -> dict[str, str]:
-    """Every file under ``root`` (relative path → SHA-256), and every directory (→ "dir")."""
-    out = {}
-    for path in sorted(root.rglob("*")):
-        rel = str(path.relative_to(root))
-        out[rel] = "dir" if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
-    return out
-
-
-def leftovers(parent: Path) -> list[str]:
-    """Build directories, old trees and lock files a run may leave beside its output."""
-    return sorted(p.name for p in parent.iterdir() if p.name.startswith("."))
-
-
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """One full run: reports under ``reports/``, charts also copied to ``figures/``."""
-    root = tmp_path_factory.mktemp("full")
-    proc = run_report("--output", root / "reports", "--figures", root / "figures", cwd=root)
-    assert proc.returncode == 0, proc.stderr
-    return root, proc
+def site(reference_site):
+    """The session's full run: reports under ``reports/``, charts also copied to ``figures/``."""
+    return reference_site.root, reference_site
 
 
 @pytest.fixture
@@ -259,15 +228,34 @@ def test_figures_directory_that_cannot_be_written_is_refused_first(existing, tmp
     assert tree_hashes(existing) == before
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can write to any directory")
-def test_output_in_a_read_only_directory(tmp_path):
-    locked = tmp_path / "locked"
-    locked.mkdir(mode=0o555)
-    try:
-        proc = run_report("--output", locked / "reports")
-    finally:
+@pytest.fixture
+def read_only_dir(tmp_path):
+    """A directory this user cannot create anything in: mode 0o555, or for root (whom permissions do
+    not stop) sysfs, where no one can create a file."""
+    if os.geteuid() != 0:
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o555)
+        yield locked
         locked.chmod(0o755)
-    assert proc.returncode == 1 and f"cannot write to {locked}" in proc.stderr
+        return
+    sysfs, probe = Path("/sys"), Path("/sys/.linyi-probe")
+    try:
+        probe.open("x").close()
+    except OSError:
+        yield sysfs
+        return
+    probe.unlink()
+    pytest.fail("running as root, and /sys accepts new files: no read-only directory to test with")
+
+
+def test_output_in_a_read_only_directory(read_only_dir):
+    before = sorted(p.name for p in read_only_dir.iterdir())
+    proc = run_report("--output", read_only_dir / "reports", "--action", "medical")
+    assert proc.returncode == 1
+    assert f"linyi-report: error: cannot write to {read_only_dir}: " in proc.stderr
+    assert f"{read_only_dir / 'reports'} is unchanged" in proc.stderr
+    assert "running" not in proc.stderr, "refused before any notebook ran"
+    assert sorted(p.name for p in read_only_dir.iterdir()) == before
 
 
 def test_a_failing_notebook_is_named_and_nothing_is_published(existing, tmp_path):
@@ -317,7 +305,7 @@ def test_an_interrupted_run_leaves_the_site_as_it_was(existing, signum):
         env=environ,
     )
     assert proc.stderr.readline().startswith("running 7 notebooks")
-    time.sleep(1.5)  # kernels are running
+    read_until(proc.stderr, r"^\[1/7\]")  # one notebook done: kernels are running the next ones
     proc.send_signal(signum)
     rest = proc.stderr.read()
     assert proc.wait(timeout=120) == 128 + signum

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from types import SimpleNamespace
 
 import nbformat
@@ -84,6 +85,45 @@ def _umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+@pytest.fixture
+def ctrl_c_raises():
+    """SIGINT raises KeyboardInterrupt here (a test worker may have it ignored)."""
+    saved = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, saved)
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
+def test_ctrl_c_during_the_swap_takes_effect_once_the_new_site_is_in_place(
+    old_site, monkeypatch, exchange, ctrl_c_raises
+):
+    """A SIGINT arriving mid-swap (before the exchange; between the fallback's two renames) is
+    delivered once the swap is done: never an output half-swapped or missing."""
+    real_exchange, real_rename = publish._exchange, os.rename
+    renames = []
+
+    def interrupted_exchange(a, b):
+        os.kill(os.getpid(), signal.SIGINT)
+        return real_exchange(a, b) if exchange else False
+
+    def interrupted_rename(a, b):
+        real_rename(a, b)
+        renames.append(b)
+        if len(renames) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(publish, "_exchange", interrupted_exchange)
+    monkeypatch.setattr(publish.os, "rename", interrupted_rename)
+    stage = publish.Staging(old_site)
+    with pytest.raises(KeyboardInterrupt), stage:
+        (stage.build / "new.html").write_text("new")
+        stage.publish()
+    assert stage.published
+    assert len(renames) == (0 if exchange else 2)
+    assert _tree(old_site) == {"new.html": b"new"}
+    assert sorted(p.name for p in old_site.parent.iterdir()) == ["reports"], "no old tree, no lock"
 
 
 def test_a_failed_build_leaves_the_output_alone(old_site):

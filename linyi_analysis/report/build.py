@@ -11,10 +11,15 @@
    directory in one step; the charts are then copied to ``figures_copy`` if asked. If any
    failed, :class:`BuildFailed` lists each one (notebook, parameters, cell, error) and the
    output directory is left exactly as it was.
+
+Every executed notebook, every page and the index record the SHA-256 of the data snapshot
+(``linyi_report.data_sha256`` in the notebook, ``<meta name="linyi-data-sha256">`` in HTML):
+which data each report was made from can be checked.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -64,6 +69,10 @@ class Result:
     seconds: float = 0.0
 
 
+class InterruptedAfterPublishing(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM came once the new site was in place (the charts may not all be copied)."""
+
+
 class BuildFailed(RuntimeError):
     """One or more notebooks failed; nothing was published."""
 
@@ -101,36 +110,81 @@ def build(options: Options, progress: Progress = _silent) -> Result:
         check_writable(options.figures_copy)
     overview_nb = notebook_path(OVERVIEW, options.notebooks)
     action_nb = notebook_path(ACTION_REPORT, options.notebooks)
-    with tempfile.TemporaryDirectory(prefix="linyi-data-") as tmp:
-        snapshot = Path(tmp) / "data"
+    with _snapshot_dir() as tmp:
+        snapshot = tmp / "data"
         shutil.copytree(source, snapshot, ignore=shutil.ignore_patterns(".*", "__pycache__"))
         tables = load_tables(snapshot)  # DataValidationError: nothing started, nothing written
         actions = _chosen_actions(options.actions, snapshot)
         names = dict(zip(tables["actions"]["action_id"].astype(str), tables["actions"]["name"], strict=True))
-        jobs = [Job("overview", overview_nb, {"figures_dir": FIGURES}, f"{SITE_TITLE}: overview")]
+        made_from = {"data_sha256": _data_digest(snapshot)}
+        jobs = [Job("overview", overview_nb, {"figures_dir": FIGURES}, f"{SITE_TITLE}: overview", made_from)]
         jobs += [
-            Job(a, action_nb, {"action": a, "figures_dir": FIGURES}, f"{SITE_TITLE}: {names[a]}")
+            Job(a, action_nb, {"action": a, "figures_dir": FIGURES}, f"{SITE_TITLE}: {names[a]}", made_from)
             for a in actions
         ]
         with Staging(options.output, wait=options.wait, on_wait=lambda: progress("waiting")) as stage:
-            _run(jobs, stage.build, options, snapshot, progress)
+            scratch = tmp / "tmp"
+            scratch.mkdir()
+            _run(jobs, stage.build, options, snapshot, scratch, progress)
             if options.html:
                 _write_index(jobs, stage.build, actions, snapshot)
-            stage.publish()
-            copied = []
-            if options.figures_copy is not None:
-                charts = sorted((stage.output / FIGURES).glob("*"))
-                try:
-                    copied = copy_files(charts, options.figures_copy)
-                except OSError as err:
-                    failed = OutputError(
-                        err.errno,
-                        f"the reports are in {stage.output}, but the charts could not be copied to "
-                        f"{options.figures_copy}: {err.strerror or err}",
-                    )
-                    failed.published = True
-                    raise failed from None
+            try:
+                stage.publish()  # a Ctrl-C meanwhile takes effect once the new site is in place
+                copied = _copy_charts(stage.output, options.figures_copy)
+            except KeyboardInterrupt:
+                if stage.published:
+                    raise InterruptedAfterPublishing from None
+                raise
     return Result(stage.output, [j.name for j in jobs], copied, time.perf_counter() - started)
+
+
+#: Start of the name of a run's temporary directory (the data snapshot, the kernels' temporary
+#: files), before its process id.
+SNAPSHOT_PREFIX = "linyi-data-"
+
+
+@contextlib.contextmanager
+def _snapshot_dir():
+    """A temporary directory for the data snapshot, named after this process; first, those of
+    runs that were killed (no process of that id any more) are removed, as no one else will."""
+    for old in Path(tempfile.gettempdir()).glob(f"{SNAPSHOT_PREFIX}*-*"):
+        pid = old.name.removeprefix(SNAPSHOT_PREFIX).split("-")[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    # (a kernel stopped as it started may still write its connection file there as it goes)
+    with tempfile.TemporaryDirectory(
+        prefix=f"{SNAPSHOT_PREFIX}{os.getpid()}-", ignore_cleanup_errors=True
+    ) as tmp:
+        yield Path(tmp)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
+
+
+def _copy_charts(site: Path, figures_copy: Path | None) -> list[Path]:
+    """Copy the published site's charts into ``figures_copy`` (if given); return the files written.
+
+    Raises :class:`.OutputError` (``published`` True: the site is in place) if that fails.
+    """
+    if figures_copy is None:
+        return []
+    try:
+        return copy_files(sorted((site / FIGURES).glob("*")), figures_copy)
+    except OSError as err:
+        failed = OutputError(
+            err.errno,
+            f"the reports are in {site}, but the charts could not be copied to "
+            f"{figures_copy}: {err.strerror or err}",
+        )
+        failed.published = True
+        raise failed from None
 
 
 def _chosen_actions(requested: list[str] | None, data_dir: Path) -> list[str]:
@@ -151,31 +205,44 @@ def _chosen_actions(requested: list[str] | None, data_dir: Path) -> list[str]:
     return chosen
 
 
-def _run(jobs: list[Job], site: Path, options: Options, data_dir: Path, progress: Progress) -> None:
+def _run(
+    jobs: list[Job], site: Path, options: Options, data_dir: Path, scratch: Path, progress: Progress
+) -> None:
     workers = min(options.jobs or default_jobs(), len(jobs))
     failures: list[NotebookFailed] = []
     progress("start", total=len(jobs))
-    saved = os.environ.get(DATA_DIR_ENV)
-    os.environ[DATA_DIR_ENV] = str(data_dir)  # the kernels, started by the workers, inherit it
-    try:
-        with Pool(workers, html=options.html) as pool:
-            for job in jobs:
-                pool.submit(job, site, html=options.html, timeout=options.timeout)
-            for finished, outcome in enumerate(pool.results(), start=1):
-                if isinstance(outcome, Done):
-                    progress(
-                        "done", name=outcome.name, seconds=outcome.seconds, finished=finished, total=len(jobs)
-                    )
-                else:
-                    failures.append(outcome)
-                    progress("failed", error=outcome, finished=finished, total=len(jobs))
-    finally:
-        if saved is None:
-            os.environ.pop(DATA_DIR_ENV, None)
-        else:
-            os.environ[DATA_DIR_ENV] = saved
+    # The workers and their kernels inherit these: every kernel reads the snapshot, and every
+    # temporary file of the run (kernels' connection files) is in the run's own directory, which
+    # goes with it even when a stopped kernel start leaves one behind.
+    environment = {DATA_DIR_ENV: str(data_dir), "TMPDIR": str(scratch)}
+    with _environment(environment), Pool(workers, html=options.html) as pool:
+        for job in jobs:
+            pool.submit(job, site, html=options.html, timeout=options.timeout)
+        for finished, outcome in enumerate(pool.results(), start=1):
+            if isinstance(outcome, Done):
+                progress(
+                    "done", name=outcome.name, seconds=outcome.seconds, finished=finished, total=len(jobs)
+                )
+            else:
+                failures.append(outcome)
+                progress("failed", error=outcome, finished=finished, total=len(jobs))
     if failures:
         raise BuildFailed(failures, options.output)
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]):
+    """Set environment variables for the block; restore them after."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _data_digest(data_dir: Path) -> str:
@@ -214,5 +281,6 @@ def _write_index(jobs: list[Job], site: Path, actions: list[str], data_dir: Path
         "each report is a notebook executed with papermill."
     )
     (site / "index.html").write_text(
-        render(entries, title=SITE_TITLE, source=source, footer=footer), encoding="utf-8"
+        render(entries, title=SITE_TITLE, source=source, footer=footer, data_sha256=_data_digest(data_dir)),
+        encoding="utf-8",
     )

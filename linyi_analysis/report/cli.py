@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from ..errors import DataValidationError
-from .build import BuildFailed, Options, build
+from .build import BuildFailed, InterruptedAfterPublishing, Options, build
 from .execute import default_jobs
 from .parameters import ParameterError
 from .publish import Busy, OutputError
@@ -219,6 +219,12 @@ def main(argv: list[str] | None = None) -> int:
         failure = (err.strerror if err.published else f"{err.strerror}; {unchanged}"), EXIT_FAILED
     except OSError as err:  # a notebook or the data not found or not readable
         failure = f"{err}; {unchanged}", EXIT_FAILED
+    except InterruptedAfterPublishing:
+        copying = f"; the charts may not all be copied to {args.figures}" if args.figures else ""
+        failure = (
+            f"interrupted once the new reports were in place in {args.output}{copying}",
+            128 + received[0],
+        )
     except KeyboardInterrupt:
         failure = f"interrupted; {unchanged}", 128 + received[0]
     finally:

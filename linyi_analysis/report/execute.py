@@ -18,8 +18,10 @@ import multiprocessing
 import os
 import signal
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 #: Id given to the cell papermill injects (papermill gives it a random one), so that two runs
@@ -29,12 +31,15 @@ INJECTED_CELL_ID = "injected-parameters"
 
 @dataclass(frozen=True)
 class Job:
-    """One notebook to run: output stem ``name``, notebook file, parameters, page title."""
+    """One notebook to run: output stem ``name``, notebook file, parameters, page title, and
+    ``provenance`` recorded in the executed notebook's metadata as ``linyi_report`` (the report
+    run gives the SHA-256 of the data: every page says which data it was made from)."""
 
     name: str
     notebook: Path
     parameters: dict = field(default_factory=dict)
     title: str = ""
+    provenance: dict = field(default_factory=dict)
 
     def describe(self) -> str:
         """``action_report.ipynb (action='medical')``: the notebook and its parameters, for messages."""
@@ -77,6 +82,7 @@ def run_job(job: Job, out_dir: Path, *, html: bool = True, timeout: float | None
             str(job.notebook),
             None,  # nothing written until the notebook has run through
             parameters=job.parameters,
+            engine_name=_cell_tracking_engine(),
             kernel_name="python3",
             progress_bar=False,
             log_output=False,
@@ -94,14 +100,62 @@ def run_job(job: Job, out_dir: Path, *, html: bool = True, timeout: float | None
         where = f"cell {number} ({first!r})" if first else f"cell {number}"
         raise NotebookFailed(job.describe(), where, f"{err.ename}: {err.evalue}") from None
     except Exception as err:  # a kernel that died, a cell past the timeout, a kernel that never started
-        raise NotebookFailed(job.describe(), "", f"{type(err).__name__}: {err}") from None
+        raise NotebookFailed(job.describe(), _where_stopped(err, job), _why_stopped(err, timeout)) from None
     _make_reproducible(nb, job)
+    if job.provenance:
+        nb.metadata["linyi_report"] = dict(job.provenance)
     nbformat.write(nb, out_dir / f"{job.name}.ipynb")
     if html:
         from .html import to_html
 
         (out_dir / f"{job.name}.html").write_text(to_html(nb, job.title), encoding="utf-8")
     return Done(job.name, time.perf_counter() - start)
+
+
+#: Name under which :func:`_cell_tracking_engine` registers its papermill engine.
+ENGINE = "linyi-cell-tracking"
+
+
+@cache
+def _cell_tracking_engine() -> str:
+    """Register (once per process) papermill's nbclient engine, noting which cell was running when
+    execution stopped: nbclient's errors for a dead kernel or a timeout do not say."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class CellTrackingEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            try:
+                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            except Exception as err:
+                started = [i for i, c in enumerate(nb_man.nb.cells) if c.metadata.papermill.get("start_time")]
+                err.cell_index = started[-1] if started else None  # the last cell started
+                raise
+
+    papermill_engines.register(ENGINE, CellTrackingEngine)
+    return ENGINE
+
+
+def _where_stopped(err: Exception, job: Job) -> str:
+    """``cell 5 ('import os')``: the cell running when ``err`` stopped the notebook, if known."""
+    if getattr(err, "cell_index", None) is None:
+        return ""
+    import nbformat
+
+    number, first = _source_cell_from_error(err, nbformat.read(job.notebook, as_version=4))
+    return f"cell {number} ({first!r})" if first else f"cell {number}"
+
+
+def _why_stopped(err: Exception, timeout: float | None) -> str:
+    """What stopped a notebook, other than an error raised in a cell, in one line."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    if isinstance(err, CellTimeoutError):
+        return f"the cell ran longer than the timeout ({timeout:g} s, --timeout); its kernel was stopped"
+    if isinstance(err, DeadKernelError):
+        return "the kernel died (it exited, crashed or ran out of memory)"
+    lines = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__
 
 
 def _source_cell_from_error(err, source_nb) -> tuple[int, str]:
@@ -146,11 +200,41 @@ def import_papermill():
     return papermill
 
 
-def _worker_init() -> None:
+def _worker_init(runner: int) -> None:
     """In a worker: Ctrl-C is the runner's to handle; SIGTERM ends the worker through Python, so
-    papermill shuts its kernel down on the way out."""
+    papermill shuts its kernel down on the way out; the worker ends when the runner does."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
+    tempfile.tempdir = None  # forked with the runner's choice cached: look at $TMPDIR again
+    logging.getLogger("papermill").addFilter(_not_reported_by_the_runner)
+    _end_with_runner(runner)
+
+
+def _not_reported_by_the_runner(record: logging.LogRecord) -> bool:
+    # nbclient logs a dead kernel or a timeout before raising it; the runner reports it, with the cell.
+    return not str(record.msg).startswith(("Kernel died while waiting", "Timeout waiting for execute reply"))
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with_runner(runner: int) -> None:
+    """Linux: have the system send this worker SIGTERM when the runner dies, even by SIGKILL.
+
+    An orphaned worker would run on and hold the output's lock (its file is inherited across
+    fork), so the next run would wait for it for ever. On SIGTERM the worker's kernel is stopped
+    (by nbclient's own handler while a notebook runs, else on the way out) and the worker exits.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != runner:  # the runner died before prctl took effect
+        os._exit(1)
 
 
 def _stop_worker(*_) -> None:
@@ -165,6 +249,10 @@ def _call(job: Job, out_dir: Path, html: bool, timeout: float | None):
         return run_job(job, out_dir, html=html, timeout=timeout)
     except NotebookFailed as err:
         return err
+    except SystemExit:
+        # SIGTERM (_stop_worker), the kernel already stopped on the way here: end the process, not
+        # only the job, or the executor would wait for the next job (for ever if the runner is gone).
+        os._exit(1)
 
 
 def _context():
@@ -197,7 +285,9 @@ class Pool:
             from .html import exporter
 
             exporter()
-        self._executor = ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_worker_init)
+        self._executor = ProcessPoolExecutor(
+            self.workers, mp_context=_context(), initializer=_worker_init, initargs=(os.getpid(),)
+        )
         return self
 
     def submit(self, job: Job, out_dir: Path, *, html: bool = True, timeout: float | None = None) -> None:

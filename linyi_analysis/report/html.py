@@ -4,8 +4,10 @@ nbconvert's ``lab`` template links require.js, MathJax and mermaid from a CDN; t
 here extends it and drops those blocks (the reports have no widgets, formulas or diagrams), so
 a page opens the same offline and loads nothing from elsewhere. Images are embedded as data
 URIs; a PNG gets its alt text from the output's metadata (see
-:class:`linyi_analysis.display.Figure`). A link back to the index heads every page. Cells tagged ``notebook-only`` (how to run the
-notebook, what the next code cell does) are left out of the page: its reader sees no code.
+:class:`linyi_analysis.display.Figure`). A link back to the index heads every page. Cells tagged
+``notebook-only`` (how to run the notebook, what the next code cell does) are left out of the
+page: its reader sees no code. A ``<meta name="linyi-data-sha256">`` names the data the page was
+made from (the executed notebook's ``linyi_report`` metadata).
 
 Text from the data reaches a page only through notebook outputs, which are escaped where
 they are made (pandas' HTML tables, :class:`~linyi_analysis.display.Heading`) or by the
@@ -22,6 +24,12 @@ from functools import cache
 NOTEBOOK_ONLY = "notebook-only"
 TEMPLATE_NAME = "linyi_report.html.j2"
 TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
+{%- block html_head -%}
+{{ super() }}
+{%- if nb.metadata.linyi_report and nb.metadata.linyi_report.data_sha256 %}
+<meta name="linyi-data-sha256" content="{{ nb.metadata.linyi_report.data_sha256 | escape_html }}">
+{%- endif %}
+{%- endblock html_head -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}

@@ -70,8 +70,9 @@ footer { color: #666; font-size: 0.85rem; margin-top: 2rem; }
 """
 
 
-def render(entries: list[Entry], *, title: str, source: str, footer: str) -> str:
-    """The index page: a heading, the source line, one table row per entry, a footer."""
+def render(entries: list[Entry], *, title: str, source: str, footer: str, data_sha256: str = "") -> str:
+    """The index page: a heading, the source line, one table row per entry, a footer;
+    ``data_sha256`` (the data the site was built from) goes in a ``<meta name="linyi-data-sha256">``."""
     e = html.escape
     rows = []
     for entry in entries:
@@ -84,12 +85,13 @@ def render(entries: list[Entry], *, title: str, source: str, footer: str) -> str
             f'<td class="files">{files}</td></tr>'
         )
     body = "\n".join(rows)
+    meta = f'<meta name="linyi-data-sha256" content="{e(data_sha256)}">\n' if data_sha256 else ""
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{e(title)}</title>
+{meta}<title>{e(title)}</title>
 <style>{_CSS}</style>
 </head>
 <body>

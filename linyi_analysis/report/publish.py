@@ -8,7 +8,8 @@ For an output directory ``reports/``:
   publish it);
 - :meth:`Staging.publish` swaps the new directory with the old one in one step (Linux
   ``renameat2(RENAME_EXCHANGE)``; elsewhere two renames, with the old tree kept as
-  ``.reports.old-XXXX`` until the new one is in place), then deletes the old tree;
+  ``.reports.old-XXXX`` until the new one is in place), then deletes the old tree; Ctrl-C and
+  SIGTERM wait until the swap is done, so ``reports/`` is always the old site or the new one;
 - a run that fails or is interrupted removes its build directory; one killed outright leaves
   it, and the next run, holding the lock, removes it (and restores ``reports/`` from a
   ``.reports.old-XXXX`` if a kill fell between the two renames).
@@ -25,8 +26,10 @@ import ctypes.util
 import errno
 import os
 import shutil
+import signal
 import stat
 import tempfile
+import threading
 from pathlib import Path
 
 try:
@@ -76,6 +79,7 @@ class Staging:
         self.output = Path(output).absolute()
         self.wait, self.on_wait = wait, on_wait
         self.build: Path | None = None
+        self.published = False  # the build directory is in place of output
         self._lock = None
         self._lock_path: Path | None = None
 
@@ -105,16 +109,24 @@ class Staging:
             self._release()
 
     def publish(self) -> None:
-        """Put the build directory in place of ``output`` (the old tree is deleted)."""
+        """Put the build directory in place of ``output`` (the old tree is deleted).
+
+        SIGINT and SIGTERM arriving meanwhile take effect once the new tree is in place (and
+        ``published`` is True): an interruption never leaves the output missing or half-swapped.
+        """
         out, new = self.output, self.build
-        if not out.exists():
-            os.rename(new, out)
-        elif _exchange(new, out):
-            shutil.rmtree(new)  # now the old tree
-        else:
-            old = Path(tempfile.mkdtemp(prefix=_side(out, "old-"), dir=out.parent))
-            os.rename(out, old / "tree")
-            os.rename(new, out)
+        with _signals_held():
+            if not out.exists():
+                os.rename(new, out)
+                old = None
+            elif _exchange(new, out):
+                old = new  # the exchange put the old tree there
+            else:
+                old = Path(tempfile.mkdtemp(prefix=_side(out, "old-"), dir=out.parent))
+                os.rename(out, old / "tree")
+                os.rename(new, out)
+            self.build, self.published = old, True  # __exit__ deletes the old tree if interrupted
+        if old is not None:
             shutil.rmtree(old)
         self.build = None
 
@@ -166,6 +178,25 @@ class Staging:
             shutil.rmtree(old, ignore_errors=True)
         for build in out.parent.glob(_side(out, "build-*")):
             shutil.rmtree(build, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Hold SIGINT and SIGTERM back for the block, then deliver the first that came (main thread only:
+    Python runs signal handlers there, whichever thread the system gave the signal to)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    saved = {s: signal.signal(s, lambda signum, _frame: received.append(signum)) for s in held}
+    try:
+        yield
+    finally:
+        for s, handler in saved.items():
+            signal.signal(s, signal.SIG_DFL if handler is None else handler)
+        if received:
+            signal.raise_signal(received[0])
 
 
 def _umask() -> int:

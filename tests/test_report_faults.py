@@ -1,0 +1,296 @@
+"""Faults during a real `linyi-report` run: killed (SIGINT, SIGKILL), two at once, a kernel that
+dies or hangs. Each starts from the output of an earlier, complete run and proves it is never lost.
+
+Kill points are drawn at random from a seed (``LINYI_FAULT_SEED``, default below; the seed and
+the point are in each test's id, so a failure can be replayed): a point is an event of the run's
+progress (process started; notebooks running, the lock held; the first notebook done) and a
+random delay after it. The delay is the randomness of the point, not a wait for something.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import PROJECT, set_cell
+from report_site import (
+    data_sha256,
+    leftovers,
+    read_until,
+    run_report,
+    site_digest,
+    site_problems,
+    start_report,
+    tree_hashes,
+)
+
+from linyi_analysis.resources import data_dir as shipped_data
+
+pytestmark = pytest.mark.slow
+
+SEED = int(os.environ.get("LINYI_FAULT_SEED", "2022"))
+#: The killed runs build the overview and these actions, two notebooks at a time.
+ACTIONS = ["medical", "rural"]
+SITE_FILES = {"index.html", "figures"} | {
+    f"{n}.{x}" for n in ["overview", *ACTIONS] for x in ("html", "ipynb")
+}
+MEDICAL_SITE = {"index.html", "figures"} | {
+    f"{n}.{x}" for n in ("overview", "medical") for x in ("html", "ipynb")
+}
+
+
+@dataclass(frozen=True)
+class KillPoint:
+    """Send ``signum`` ``delay`` seconds after the run reached ``after``."""
+
+    signum: signal.Signals
+    after: str  # one of EVENTS
+    delay: float
+
+    def __str__(self) -> str:
+        return f"{self.signum.name}-after-{self.after}+{self.delay:.2f}s-seed{SEED}"
+
+
+#: Events of a run a kill point may follow: the process started; "running 3 notebooks" (the lock
+#: held, kernels starting); "[1/3] …" (the first notebook done, the others running).
+EVENTS = {"start": None, "running": r"^running 3 notebooks", "first-done": r"^\[1/3\]"}
+
+
+def kill_points(seed: int) -> list[KillPoint]:
+    """Two points for each signal, after two different events drawn at random, each with a delay."""
+    rng = random.Random(seed)
+    return [
+        KillPoint(signum, after, round(rng.uniform(0, 1.5), 2))
+        for signum in (signal.SIGINT, signal.SIGKILL)
+        for after in rng.sample(sorted(EVENTS), 2)
+    ]
+
+
+KILL_POINTS = kill_points(SEED)
+
+
+def marked_processes(marker: str) -> list[int]:
+    """Processes (a run, its workers, their kernels) whose environment holds ``LINYI_TEST_RUN=marker``."""
+    needle = f"LINYI_TEST_RUN={marker}\0".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if needle in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:  # gone meanwhile, or not ours to read
+                pass
+    return found
+
+
+def processes_left(marker: str, patience: float = 20.0) -> list[int]:
+    """The marked processes still there once they have had ``patience`` seconds to exit (a kernel
+    whose worker has gone notices it within a second or so, and exits)."""
+    deadline = time.monotonic() + patience
+    while (left := marked_processes(marker)) and time.monotonic() < deadline:
+        time.sleep(0.1)  # polling for the processes to exit
+    return left
+
+
+@pytest.fixture
+def run_env(tmp_path):
+    """An environment that marks the processes of a run and gives them a private temporary directory;
+    whatever of them is left at the end is killed (the test has failed by then)."""
+    marker = uuid.uuid4().hex
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    yield {"LINYI_TEST_RUN": marker, "TMPDIR": str(private_tmp)}
+    for pid in marked_processes(marker):
+        os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def earlier_run(reference_site, tmp_path):
+    """reports/ and figures/ of an earlier, complete run, and their fingerprints."""
+    reports, figures = reference_site.copy_to(tmp_path)
+    return reports, figures, tree_hashes(reports), tree_hashes(figures)
+
+
+@pytest.fixture
+def edited_data(tmp_path) -> Path:
+    """Valid data that differs from the shipped data: a site made from it can be told apart."""
+    edited = tmp_path / "edited-data"
+    shutil.copytree(shipped_data(), edited)
+    set_cell(edited, "targets", "med_key_specialties", "indicator", "Clinical specialties (edited)")
+    return edited
+
+
+def assert_complete_site(reports: Path, data_dir: Path, files: set[str] = SITE_FILES) -> None:
+    assert {p.name for p in reports.iterdir()} == files
+    assert site_problems(reports) == []
+    assert site_digest(reports) == data_sha256(data_dir), "the site is not made from this run's data"
+
+
+# --- killed at a random point ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("point", KILL_POINTS, ids=str)
+def test_a_killed_run_loses_nothing_and_leaves_nothing(point, earlier_run, edited_data, run_env, tmp_path):
+    reports, figures, reports_before, figures_before = earlier_run
+    actions = [a for action in ACTIONS for a in ("--action", action)]
+    args = ["--output", reports, "--figures", figures, "--data-dir", edited_data, "--jobs", "2", *actions]
+    proc = start_report(*args, cwd=tmp_path, env=run_env)
+    if EVENTS[point.after]:
+        read_until(proc.stderr, EVENTS[point.after])
+    time.sleep(point.delay)  # the random part of the kill point
+    if point.signum == signal.SIGINT:
+        os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: to the run and its workers
+    else:
+        proc.send_signal(signal.SIGKILL)  # the run only, as `kill -9` or the OOM killer: workers orphaned
+    _, rest = proc.communicate(timeout=120)  # (a worker left running would hold its stderr open)
+    assert proc.returncode != 0, (
+        f"the run ended before {point}: the kill points are too late for this machine"
+    )
+
+    # Right after the kill: the earlier site, untouched, or (killed once it was swapped in) the new one, whole.
+    published = tree_hashes(reports) != reports_before
+    if published:
+        assert_complete_site(reports, edited_data)
+        new_charts = tree_hashes(reports / "figures")
+        for name, digest in tree_hashes(figures).items():  # each chart file is whole: old or new
+            assert digest in (figures_before.get(name), new_charts.get(name)), name
+    else:
+        assert tree_hashes(figures) == figures_before
+
+    if point.signum == signal.SIGINT and proc.returncode == -signal.SIGINT:
+        # Python was still starting (importing pandas): the command had not begun, so had touched nothing
+        assert "KeyboardInterrupt" in rest and not published
+    elif point.signum == signal.SIGINT:  # the run cleans up after itself, and says what it left
+        assert proc.returncode == 130, rest
+        said = "interrupted once the new reports were in place" if published else "interrupted; "
+        assert f"linyi-report: error: {said}" in rest
+        assert published or f"{reports} is unchanged" in rest
+    else:  # killed outright: the next run cleans up (it waits for the dying workers' lock first)
+        assert proc.returncode == -signal.SIGKILL
+        after = run_report(
+            "--output", reports, "--action", "medical", "--no-html", "--quiet", env=run_env, timeout=120
+        )
+        assert after.returncode == 0, after.stderr
+        assert {p.name for p in reports.iterdir()} == {"overview.ipynb", "medical.ipynb", "figures"}
+    assert leftovers(tmp_path) == [], "no build directory, old tree or lock beside the output"
+    assert list(Path(run_env["TMPDIR"]).iterdir()) == [], "no temporary file or directory of the run"
+    assert processes_left(run_env["LINYI_TEST_RUN"]) == [], "no worker or kernel of the run is left"
+
+
+def test_kill_points_are_reproducible_from_the_seed():
+    assert kill_points(SEED) == KILL_POINTS
+    assert {p.signum for p in KILL_POINTS} == {signal.SIGINT, signal.SIGKILL}
+
+
+# --- two runs at once ------------------------------------------------------------------------
+
+
+def test_two_runs_started_together_take_turns(earlier_run, edited_data, tmp_path, run_env):
+    """Both runs meet the lock at the same moment (the test holds it while they start, then lets
+    go): both finish, one after the other, and the site is wholly one run's."""
+    from linyi_analysis.report.publish import Staging
+
+    reports, _, reports_before, _ = earlier_run
+    args = ["--output", reports, "--action", "medical"]
+    with Staging(reports):
+        one = start_report(*args, cwd=tmp_path, env=run_env)  # the shipped data
+        two = start_report(*args, "--data-dir", edited_data, cwd=tmp_path, env=run_env)
+        for proc in (one, two):
+            read_until(proc.stderr, r"^waiting for another linyi-report run on the same output")
+        assert tree_hashes(reports) == reports_before
+    outcomes = [proc.communicate(timeout=300) for proc in (one, two)]
+    assert [one.returncode, two.returncode] == [0, 0], [err for _, err in outcomes]
+    assert all("wrote 2 reports to" in out for out, _ in outcomes)
+    assert {p.name for p in reports.iterdir()} == MEDICAL_SITE
+    assert site_problems(reports) == [], "pages, notebooks and charts all from one run"
+    assert site_digest(reports) in (data_sha256(shipped_data()), data_sha256(edited_data))
+    assert data_sha256(shipped_data()) != data_sha256(edited_data)
+    assert leftovers(tmp_path) == []
+
+
+def test_a_run_with_no_wait_stops_while_another_runs(earlier_run, edited_data, tmp_path, run_env):
+    reports = earlier_run[0]
+    first = start_report(
+        "--output", reports, "--action", "medical", "--data-dir", edited_data, cwd=tmp_path, env=run_env
+    )
+    read_until(first.stderr, r"^running 2 notebooks")  # it holds the lock now
+    second = run_report("--no-wait", "--output", reports, "--action", "rural", cwd=tmp_path, env=run_env)
+    assert second.returncode == 75
+    assert second.stderr == (
+        f"linyi-report: error: another run is writing {reports}; stopped (--no-wait), {reports} is unchanged\n"
+    )
+    _, rest = first.communicate(timeout=300)
+    assert first.returncode == 0, rest
+    assert_complete_site(reports, edited_data, MEDICAL_SITE)
+    assert leftovers(tmp_path) == []
+
+
+# --- a kernel that dies or hangs -------------------------------------------------------------
+
+
+def notebooks_with(tmp_path: Path, code: str, *, plain_overview: bool) -> tuple[Path, int]:
+    """Copies of the notebooks with ``code`` added to action_report.ipynb as the first cell after
+    the parameters; return the directory and the new cell's number in the file. ``plain_overview``:
+    an overview of its parameters only (no cell of it can come near a short timeout)."""
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(PROJECT / "notebooks", notebooks)
+    nb = nbformat.read(notebooks / "action_report.ipynb", as_version=4)
+    params = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    nb.cells.insert(params + 1, nbformat.v4.new_code_cell(code))
+    nbformat.write(nb, notebooks / "action_report.ipynb")
+    if plain_overview:
+        overview = nbformat.v4.new_notebook(metadata={"kernelspec": nb.metadata.kernelspec})
+        overview.cells = [
+            nbformat.v4.new_code_cell('figures_dir: str = ""', metadata={"tags": ["parameters"]})
+        ]
+        nbformat.write(overview, notebooks / "overview.ipynb")
+    return notebooks, params + 2
+
+
+@pytest.mark.parametrize(
+    ("code", "timeout", "error"),
+    [
+        ("import os\nos._exit(1)", 600, "the kernel died (it exited, crashed or ran out of memory)"),
+        (
+            "import time\ntime.sleep(3600)",
+            3,
+            "the cell ran longer than the timeout (3 s, --timeout); its kernel was stopped",
+        ),
+    ],
+    ids=["dies", "hangs"],
+)
+def test_a_kernel_that_dies_or_hangs_is_a_clear_error(code, timeout, error, earlier_run, tmp_path, run_env):
+    notebooks, cell = notebooks_with(tmp_path, code, plain_overview=timeout < 600)
+    reports, figures, reports_before, figures_before = earlier_run
+    proc = run_report(
+        "--output",
+        reports,
+        "--figures",
+        figures,
+        "--action",
+        "medical",
+        "--notebooks",
+        notebooks,
+        "--timeout",
+        timeout,
+        cwd=tmp_path,
+        env=run_env,
+        timeout=300,
+    )
+    assert proc.returncode == 1
+    first_line = code.splitlines()[0]
+    expected = f"  - action_report.ipynb (action='medical') failed in cell {cell} ({first_line!r}): {error}\n"
+    assert expected in proc.stderr
+    assert proc.stderr.count("  - ") == 1, "only that notebook failed"
+    assert "Traceback" not in proc.stderr and "Kernel died" not in proc.stderr, "one clear message"
+    assert tree_hashes(reports) == reports_before and tree_hashes(figures) == figures_before
+    assert leftovers(tmp_path) == []
+    assert processes_left(run_env["LINYI_TEST_RUN"]) == [], "the kernel is stopped, not left running"
