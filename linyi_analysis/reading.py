@@ -10,6 +10,9 @@ import pandas as pd
 
 from .errors import Problem
 
+#: pandas dtype of each Table Schema field type (the schema's pandera columns use the same).
+DTYPES = {"string": "str", "integer": "Int64", "number": "Float64"}
+
 
 def read_bytes(path: Path) -> bytes | None:
     """The file's bytes, or None if it cannot be read (read_raw then reports why)."""
@@ -49,7 +52,5 @@ def read_raw(path: Path, data: bytes | None) -> tuple[pd.DataFrame | None, list[
 
 def read_typed(data: bytes, fields: list[dict]) -> pd.DataFrame:
     """Parse a CSV already known to be valid straight into its column types (no checks)."""
-    dtypes = {
-        f["name"]: {"string": "str", "integer": "Int64", "number": "Float64"}[f["type"]] for f in fields
-    }
+    dtypes = {f["name"]: DTYPES[f["type"]] for f in fields}
     return pd.read_csv(io.BytesIO(data), dtype=dtypes, keep_default_na=False, na_values=[""])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
-_DTYPES = {"string": "str", "integer": "Int64", "number": "Float64"}
+from .reading import DTYPES
 
 
 def column_schema(field: dict, foreign_values: dict[str, list] | None = None) -> pa.Column:
@@ -29,7 +29,7 @@ def column_schema(field: dict, foreign_values: dict[str, list] | None = None) ->
     for source, values in (foreign_values or {}).items():
         checks.append(pa.Check.isin(values, error=f"is not a known value of {source}"))
     return pa.Column(
-        _DTYPES[field["type"]],
+        DTYPES[field["type"]],
         checks=checks,
         nullable=not cons.get("required", False),
         unique=cons.get("unique", False),

@@ -216,6 +216,17 @@ def _row_rules(t: dict[str, pd.DataFrame], partial: set[str] = frozenset()) -> l
     return out
 
 
+def _unit_problems(v: float, unit: str, kind: str | None, share: bool = True) -> list[str]:
+    """What is wrong with figure ``v`` for its unit: a percentage above 100 (when it is a share,
+    not a rise), a count that is not a whole number."""
+    out = []
+    if kind == "percent" and share and v > 100:
+        out.append(f"{v:g} is above 100, but unit 'percent' is a share from 0 to 100")
+    if kind == "count" and not math.isclose(v, round(v)):
+        out.append(f"{v:g} is not a whole number, but unit {unit!r} counts things")
+    return out
+
+
 def _target_rules(
     tg: pd.DataFrame, ms: pd.DataFrame, ac: pd.DataFrame, un: pd.DataFrame, measures_complete: bool = True
 ) -> list[Problem]:
@@ -259,11 +270,8 @@ def _target_rules(
         for c in figures:
             if not present[c]:
                 continue
-            v = float(r[c])
-            if kind == "percent" and comp != "increase_by" and v > 100:
-                bad(c, f"{v:g} is above 100, but unit 'percent' is a share from 0 to 100")
-            if kind == "count" and not math.isclose(v, round(v)):
-                bad(c, f"{v:g} is not a whole number, but unit {r['unit']!r} counts things")
+            for message in _unit_problems(float(r[c]), r["unit"], kind, share=comp != "increase_by"):
+                bad(c, message)
 
         action, measure = r["action_id"], r["measure_id"]
         if pd.isna(measure):
@@ -335,9 +343,6 @@ def _evidence_rules(ev: pd.DataFrame, tg: pd.DataFrame, un: pd.DataFrame) -> lis
                 bad("part_of", "points to the row itself")
             elif fact.at[whole, "unit"] != r["unit"] or fact.at[whole, "period"] != r["period"]:
                 bad("part_of", f"{whole!r} is not in the same unit and period as this row")
-        kind, v = unit_kind.get(r["unit"]), float(r["value"])
-        if kind == "percent" and v > 100:
-            bad("value", f"{v:g} is above 100, but unit 'percent' is a share from 0 to 100")
-        if kind == "count" and not math.isclose(v, round(v)):
-            bad("value", f"{v:g} is not a whole number, but unit {r['unit']!r} counts things")
+        for message in _unit_problems(float(r["value"]), r["unit"], unit_kind.get(r["unit"])):
+            bad("value", message)
     return out
