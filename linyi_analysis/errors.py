@@ -1,8 +1,17 @@
-"""The error raised for bad data: every problem, each naming file, row, column and what is wrong."""
+"""The package's exceptions: one base, :class:`Error`, and the error raised for bad data
+(every problem, each naming file, row, column and what is wrong).
+
+A scheduler can catch everything this package raises on purpose with ``except linyi_analysis.Error``.
+Every exception here must survive pickling (multiprocessing, concurrent.futures, joblib, dask).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+class Error(Exception):
+    """Base of every exception the package raises on purpose."""
 
 
 @dataclass(frozen=True, order=True)
@@ -29,7 +38,7 @@ class Problem:
         return f"{', '.join(where)}: {self.message}"
 
 
-class DataValidationError(ValueError):
+class DataValidationError(Error, ValueError):
     """Raised when a data file is missing, unreadable or breaks the data package's rules.
 
     ``problems`` lists every problem found (all files, all rows), not only the first.
