@@ -12,6 +12,9 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	@# matplotlib builds its font cache on first import and says so on stderr: do it now, not in a
+	@# notebook cell (nbval would see the message as an output the stored notebook does not have).
+	$(PY) -c "import matplotlib.font_manager"
 	touch $(STAMP)
 
 # Every test and, with nbval, every notebook cell (pyproject.toml); a file's tests share a worker.

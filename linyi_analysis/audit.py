@@ -16,12 +16,16 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import sys
+from pathlib import Path
 
 import pandas as pd
 
-from .loaders import load_tables
+from .errors import Error
+from .plan import Plan, load_plan
+from .ratios import derived_ratios
 from .source import normalize, plan_text, read_source
 from .validation import QUOTED
 
@@ -63,9 +67,9 @@ def numbers(text: str | None = None) -> pd.DataFrame:
 
     Columns: start, end (offsets in the whitespace-normalised plan text), text, value.
     """
-    plan = _plan(text)
+    article = _plan(text)
     rows = []
-    for m in _NUMBER.finditer(plan):
+    for m in _NUMBER.finditer(article):
         if m["date"]:
             value = float("nan")
         elif m["word"]:
@@ -76,14 +80,18 @@ def numbers(text: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["start", "end", "text", "value"])
 
 
-def _spans(plan: str, quote: str) -> list[tuple[int, int]]:
+def _spans(article: str, quote: str) -> list[tuple[int, int]]:
     q = normalize(quote)
-    return [(m.start(), m.start() + len(q)) for m in re.finditer(re.escape(q), plan)]
+    return [(m.start(), m.start() + len(q)) for m in re.finditer(re.escape(q), article)]
 
 
-def quote_check(text: str | None = None, data_dir=None) -> pd.DataFrame:
+def _tables(plan: Plan) -> dict[str, pd.DataFrame]:
+    return {name: plan.table(name) for name in ("actions", "measures", "units", "targets", "non_targets")}
+
+
+def quote_check(plan: Plan, text: str | None = None) -> pd.DataFrame:
     """One row per quote in the data: table, id, column, quote, found (verbatim in the plan text)."""
-    plan, tables = _plan(text), load_tables(data_dir)
+    article, tables = _plan(text), _tables(plan)
     rows = []
     for table, id_col, col in QUOTED:
         for ident, quote in tables[table][[id_col, col]].itertuples(index=False):
@@ -95,7 +103,7 @@ def quote_check(text: str | None = None, data_dir=None) -> pd.DataFrame:
                     "id": str(ident),
                     "column": col,
                     "quote": quote,
-                    "found": bool(_spans(plan, quote)),
+                    "found": bool(_spans(article, quote)),
                 }
             )
     return pd.DataFrame(rows)
@@ -105,13 +113,13 @@ def _figures(row) -> list[float]:
     return [float(row[c]) for c in _FIGURES if not pd.isna(row[c])]
 
 
-def figure_check(text: str | None = None, data_dir=None) -> pd.DataFrame:
+def figure_check(plan: Plan, text: str | None = None) -> pd.DataFrame:
     """For each target, whether each of its figures (value, range ends, baseline) is written in its quote."""
-    plan, nums = _plan(text), numbers(text)
+    article, nums = _plan(text), numbers(text)
     rows = []
-    for _, t in load_tables(data_dir)["targets"].iterrows():
+    for _, t in plan.targets.iterrows():
         in_quote = set()
-        for a, b in _spans(plan, t["quote"]):
+        for a, b in _spans(article, t["quote"]):
             in_quote |= set(nums.loc[(nums["start"] >= a) & (nums["end"] <= b), "value"])
         for column in _FIGURES:
             if not pd.isna(t[column]):
@@ -126,37 +134,37 @@ def figure_check(text: str | None = None, data_dir=None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def sections(text: str | None = None, data_dir=None) -> pd.DataFrame:
+def sections(plan: Plan, text: str | None = None) -> pd.DataFrame:
     """The plan text cut at the actions' headings: part (``headline`` or an action_id), start, end.
 
     The lead paragraph (``headline``) is everything before the first heading.
     """
-    plan, actions = _plan(text), load_tables(data_dir)["actions"].sort_values("order")
+    article, actions = _plan(text), plan.actions.sort_values("order")
     starts = []
     for action_id, heading in actions[["action_id", "name_source"]].itertuples(index=False):
-        found = [a for a, _ in _spans(plan, heading)]
+        found = [a for a, _ in _spans(article, heading)]
         if not found:
             raise ValueError(f"heading of {action_id!r} not in the article: {heading!r}")
         starts.append((found[0], str(action_id)))
     starts.sort()
-    bounds = [(0, "headline"), *starts, (len(plan), None)]
+    bounds = [(0, "headline"), *starts, (len(article), None)]
     return pd.DataFrame([{"part": p, "start": a, "end": b} for (a, p), (b, _) in itertools.pairwise(bounds)])
 
 
-def placement_check(text: str | None = None, data_dir=None) -> pd.DataFrame:
+def placement_check(plan: Plan, text: str | None = None) -> pd.DataFrame:
     """Whether each target and measure is quoted from its own part of the article.
 
     A target's quote must lie in the lead paragraph when ``source_part`` is ``headline``, and in
     its action's section otherwise; a measure's quote in its action's section. Columns: table,
     id, expected (part), found (parts where the quote occurs), ok.
     """
-    plan, secs, tables = _plan(text), sections(text, data_dir), load_tables(data_dir)
+    article, secs, tables = _plan(text), sections(plan, text), _tables(plan)
     rows = []
 
     def parts_of(quote: str) -> list[str]:
         return [
             secs.loc[(secs["start"] <= a) & (b <= secs["end"]), "part"].iloc[0]
-            for a, b in _spans(plan, quote)
+            for a, b in _spans(article, quote)
             if ((secs["start"] <= a) & (b <= secs["end"])).any()
         ]
 
@@ -186,9 +194,9 @@ def placement_check(text: str | None = None, data_dir=None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def unit_check(data_dir=None) -> pd.DataFrame:
+def unit_check(plan: Plan) -> pd.DataFrame:
     """Whether each target's quote uses the article's word for its unit (``units.source_words``)."""
-    tables = load_tables(data_dir)
+    tables = _tables(plan)
     words = dict(zip(tables["units"]["unit"], tables["units"]["source_words"], strict=True))
     rows = []
     for _, t in tables["targets"].iterrows():
@@ -204,20 +212,20 @@ def unit_check(data_dir=None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def coverage(text: str | None = None, data_dir=None) -> pd.DataFrame:
+def coverage(plan: Plan, text: str | None = None) -> pd.DataFrame:
     """Every number of the plan text with what accounts for it (empty ``accounted_by`` = not covered)."""
-    plan, nums, tables = _plan(text), numbers(text), load_tables(data_dir)
+    article, nums, tables = _plan(text), numbers(text), _tables(plan)
     claims: list[tuple[int, int, str, object]] = []  # span, label, matcher
     for _, t in tables["targets"].iterrows():
-        for a, b in _spans(plan, t["quote"]):
+        for a, b in _spans(article, t["quote"]):
             claims.append((a, b, f"targets:{t['target_id']}", set(_figures(t))))
     for _, ac in tables["actions"].dropna(subset=["measures_stated_quote"]).iterrows():
-        for a, b in _spans(plan, ac["measures_stated_quote"]):
+        for a, b in _spans(article, ac["measures_stated_quote"]):
             claims.append(
                 (a, b, f"actions:{ac['action_id']}.measures_stated", {float(ac["measures_stated"])})
             )
     for i, nt in tables["non_targets"].iterrows():
-        for a, b in _spans(plan, nt["quote"]):
+        for a, b in _spans(article, nt["quote"]):
             claims.append((a, b, f"non_targets:row {i + 1} ({nt['kind']})", nt["text"].lower()))
 
     def accounted(tok) -> str:
@@ -230,31 +238,29 @@ def coverage(text: str | None = None, data_dir=None) -> pd.DataFrame:
         return "; ".join(labels)
 
     nums["accounted_by"] = [accounted(tok) for tok in nums.itertuples()]
-    nums["context"] = [plan[max(0, r.start - 30) : r.end + 30] for r in nums.itertuples()]
+    nums["context"] = [article[max(0, r.start - 30) : r.end + 30] for r in nums.itertuples()]
     return nums
 
 
-def coverage_rate(text: str | None = None, data_dir=None) -> float:
+def coverage_rate(plan: Plan, text: str | None = None) -> float:
     """Share of the plan text's numbers accounted for by the data, from 0 to 1."""
-    cov = coverage(text, data_dir)
+    cov = coverage(plan, text)
     return float((cov["accounted_by"] != "").mean()) if len(cov) else 1.0
 
 
-def consistency(data_dir=None) -> pd.DataFrame:
+def consistency(plan: Plan) -> pd.DataFrame:
     """Internal checks of the data: check, subject, expected, actual, ok."""
-    t = load_tables(data_dir)
+    t = _tables(plan)
     targets, rows = t["targets"], []
-    by_id = targets.set_index("target_id")
-    parts = targets.dropna(subset=["part_of"]).groupby("part_of")["value"].sum()
-    for total, summed in parts.items():
-        expected = float(by_id.at[total, "value"])
+    ratios = derived_ratios(plan)
+    for r in ratios[ratios["kind"] == "remainder"].to_dict("records"):
         rows.append(
             {
-                "check": "components add up to their total",
-                "subject": total,
-                "expected": expected,
-                "actual": float(summed),
-                "ok": expected == float(summed),
+                "check": "components add up to their total (nothing left not itemised)",
+                "subject": r["numerator"],
+                "expected": 0.0,
+                "actual": float(r["value"]),
+                "ok": float(r["value"]) == 0.0,
             }
         )
     counted = t["measures"].groupby("action_id", observed=False).size()
@@ -282,14 +288,14 @@ def consistency(data_dir=None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["check", "subject", "expected", "actual", "ok"])
 
 
-def discrepancies(data_dir=None) -> pd.DataFrame:
+def discrepancies(plan: Plan) -> pd.DataFrame:
     """Where the article states one commitment twice with different figures.
 
     One row per headline/body pair (``counterpart_id``) that disagrees: both target ids,
     both figures and comparators, both quotes, and the difference (headline − body).
     """
-    targets = load_tables(data_dir)["targets"]
-    head = targets[(targets["source_part"] == "headline") & targets["counterpart_id"].notna()]
+    targets = plan.targets
+    head = targets[targets["restates"]]
     body = targets.set_index("target_id")
     rows = []
     for _, h in head.iterrows():
@@ -330,11 +336,69 @@ def discrepancies(data_dir=None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+EVIDENCE_SOURCE_ENV = "LINYI_EVIDENCE_SOURCE"
+EVIDENCE_SOURCE_NAME = "external-evidence.csv"
+#: Columns copied from the shared file as they are (``unit`` is copied with spaces as underscores).
+COPIED = ("kind", "topic", "period", "value", "unit", "quote_zh", "url", "publisher", "published")
+
+
+class EvidenceSourceNotFound(Error, FileNotFoundError):
+    """The shared evidence file is not on this machine (tests that need it skip with this message)."""
+
+
+def find_evidence_source() -> Path:
+    """``$LINYI_EVIDENCE_SOURCE``, or ``shared/source/external-evidence.csv`` beside the project."""
+    paths = [Path(os.environ[EVIDENCE_SOURCE_ENV])] if os.environ.get(EVIDENCE_SOURCE_ENV) else []
+    for base in (Path(__file__).resolve().parents[1], Path.cwd()):
+        paths.append(base.parent / "shared" / "source" / EVIDENCE_SOURCE_NAME)
+    for path in paths:
+        if path.is_file():
+            return path
+    looked = ", ".join(str(p) for p in paths)
+    raise EvidenceSourceNotFound(
+        f"{EVIDENCE_SOURCE_NAME} not found; set {EVIDENCE_SOURCE_ENV} or place it at one of: {looked}"
+    )
+
+
+def source_differences(plan: Plan, source: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Where ``evidence.csv`` differs from the shared evidence file: one row per fact and column.
+
+    Columns: fact_id, column, in_data, in_source. A fact missing on one side shows as a row with
+    column ``fact_id``. Empty when the copy is faithful.
+    """
+    path = Path(source) if source else find_evidence_source()
+    src = pd.read_csv(path, dtype=str, keep_default_na=False).set_index("fact_id")
+    data = plan.evidence.set_index("fact_id")
+    rows = []
+    for fact in sorted(set(src.index) ^ set(data.index)):
+        rows.append(
+            {
+                "fact_id": fact,
+                "column": "fact_id",
+                "in_data": fact if fact in data.index else None,
+                "in_source": fact if fact in src.index else None,
+            }
+        )
+    for fact in (f for f in data.index if f in src.index):
+        for col in COPIED:
+            ours, theirs = data.at[fact, col], src.at[fact, col]
+            if col == "value":
+                same = float(ours) == float(theirs)
+            elif col == "unit":
+                same = str(ours) == theirs.replace(" ", "_")
+            else:
+                same = str(ours) == theirs
+            if not same:
+                rows.append({"fact_id": fact, "column": col, "in_data": ours, "in_source": theirs})
+    return pd.DataFrame(rows, columns=["fact_id", "column", "in_data", "in_source"])
+
+
 def main() -> int:
     """Print the audit; exit 1 if a quote, figure, coverage or consistency check fails."""
-    text = read_source()
-    quotes, figures, cov, cons = quote_check(text), figure_check(text), coverage(text), consistency()
-    placed, units = placement_check(text), unit_check()
+    text, plan = read_source(), load_plan()
+    quotes, figures = quote_check(plan, text), figure_check(plan, text)
+    cov, cons = coverage(plan, text), consistency(plan)
+    placed, units = placement_check(plan, text), unit_check(plan)
     rate = float((cov["accounted_by"] != "").mean())
     print(f"quotes found verbatim: {quotes['found'].sum()}/{len(quotes)}")
     print(f"target figures written in their quotes: {figures['in_quote'].sum()}/{len(figures)}")
@@ -353,7 +417,7 @@ def main() -> int:
     for frame in failed:
         if len(frame):
             print(frame.to_string(index=False))
-    disc = discrepancies()
+    disc = discrepancies(plan)
     print(f"\ndiscrepancies in the article: {len(disc)}")
     for _, d in disc.iterrows():
         print(

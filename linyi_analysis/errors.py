@@ -53,3 +53,11 @@ class DataValidationError(Error, ValueError):
 
 def _sort_key(p: Problem):
     return (p.file, -1 if p.row is None else p.row, p.column or "", p.message)
+
+
+class ParameterError(Error, ValueError):
+    """A notebook or report parameter has a value that cannot be used; the message lists what is valid."""
+
+
+class UnknownAction(ParameterError):
+    """An action id that is not in the plan (:meth:`linyi_analysis.plan.Plan.action`)."""

@@ -4,7 +4,7 @@ The facts are copied from the project's shared file of external evidence
 (``../shared/source/external-evidence.csv``) with their citations (url, publisher, published,
 quote_zh), and linked to the plan: ``target_id`` (the target a fact corroborates or informs),
 ``relation`` (how), ``action_id`` and ``part_of`` (a fact that is a component of another).
-:func:`source_differences` checks the copy against that file.
+:func:`linyi_analysis.audit.source_differences` checks the copy against that file.
 
 >>> import linyi_analysis as la
 >>> ev = la.load_evidence().set_index("fact_id")
@@ -15,16 +15,10 @@ quote_zh), and linked to the plan: ``target_id`` (the target a fact corroborates
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pandas as pd
 
 from .loaders import load_tables
-
-SOURCE_ENV = "LINYI_EVIDENCE_SOURCE"
-SOURCE_NAME = "external-evidence.csv"
-#: Columns copied from the shared file as they are (``unit`` is copied with spaces as underscores).
-COPIED = ("kind", "topic", "period", "value", "unit", "quote_zh", "url", "publisher", "published")
 
 
 def load_evidence(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
@@ -39,52 +33,3 @@ def load_evidence(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     [['2014-H1', 69.0], ['2019-H1', 82.0], ['2025-Q1', 83.1]]
     """
     return load_tables(data_dir)["evidence"].copy()
-
-
-class EvidenceSourceNotFound(FileNotFoundError):
-    """The shared evidence file is not on this machine (tests that need it skip with this message)."""
-
-
-def find_evidence_source() -> Path:
-    """``$LINYI_EVIDENCE_SOURCE``, or ``shared/source/external-evidence.csv`` beside the project."""
-    paths = [Path(os.environ[SOURCE_ENV])] if os.environ.get(SOURCE_ENV) else []
-    for base in (Path(__file__).resolve().parents[1], Path.cwd()):
-        paths.append(base.parent / "shared" / "source" / SOURCE_NAME)
-    for path in paths:
-        if path.is_file():
-            return path
-    looked = ", ".join(str(p) for p in paths)
-    raise EvidenceSourceNotFound(f"{SOURCE_NAME} not found; set {SOURCE_ENV} or place it at one of: {looked}")
-
-
-def source_differences(source: str | os.PathLike | None = None, data_dir=None) -> pd.DataFrame:
-    """Where ``evidence.csv`` differs from the shared evidence file: one row per fact and column.
-
-    Columns: fact_id, column, in_data, in_source. A fact missing on one side shows as a row with
-    column ``fact_id``. Empty when the copy is faithful.
-    """
-    path = Path(source) if source else find_evidence_source()
-    src = pd.read_csv(path, dtype=str, keep_default_na=False).set_index("fact_id")
-    data = load_evidence(data_dir).set_index("fact_id")
-    rows = []
-    for fact in sorted(set(src.index) ^ set(data.index)):
-        rows.append(
-            {
-                "fact_id": fact,
-                "column": "fact_id",
-                "in_data": fact if fact in data.index else None,
-                "in_source": fact if fact in src.index else None,
-            }
-        )
-    for fact in (f for f in data.index if f in src.index):
-        for col in COPIED:
-            ours, theirs = data.at[fact, col], src.at[fact, col]
-            if col == "value":
-                same = float(ours) == float(theirs)
-            elif col == "unit":
-                same = str(ours) == theirs.replace(" ", "_")
-            else:
-                same = str(ours) == theirs
-            if not same:
-                rows.append({"fact_id": fact, "column": col, "in_data": ours, "in_source": theirs})
-    return pd.DataFrame(rows, columns=["fact_id", "column", "in_data", "in_source"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from decimal import Decimal
 
 import pandas as pd
 
@@ -18,19 +19,26 @@ _COMPARATORS = {"=": "", ">=": "≥ ", ">": "> "}
 def human_number(x: float, exact: bool = False) -> str:
     """A number in short form: three significant digits and k / m / bn from 10,000 up.
 
-    ``exact=True`` writes every digit (with thousands separators) instead.
+    ``exact=True`` writes every digit the figure has (with thousands separators) instead.
 
     >>> human_number(2_490_000), human_number(3442), human_number(83.1), human_number(36_261, exact=True)
     ('2.49 m', '3,442', '83.1', '36,261')
+    >>> human_number(999_500), human_number(999_400), human_number(2.49, exact=True)
+    ('1 m', '999k', '2.49')
     """
     if x is None or pd.isna(x):
         return "n/a"
     x = float(x)
+    if not math.isfinite(x):
+        return "n/a"
     sign, x = ("−" if x < 0 else ""), abs(x)
-    if not exact:
-        for start, divisor, suffix in _SCALES:
-            if x >= start:
-                return f"{sign}{x / divisor:.3g}{suffix}"
+    if exact:
+        # The shortest decimal that reads back as the same float: every digit, none invented.
+        return sign + format(Decimal(repr(x)).normalize(), ",f").removesuffix(".0")
+    for start, divisor, suffix in _SCALES:
+        # Round first, then choose the scale: 999,500 is "1 m", not "1e+03k".
+        if float(f"{x:.3g}") >= start:
+            return f"{sign}{float(f'{x / divisor:.3g}'):g}{suffix}"
     if math.isclose(x, round(x)):
         return f"{sign}{x:,.0f}"
     return f"{sign}{x:,.1f}" if x >= 1 else f"{sign}{x:.3g}"

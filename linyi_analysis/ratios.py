@@ -1,20 +1,18 @@
-"""Ratios that follow from the data, each with its formula and inputs, and the spending ratios.
+"""Every number derived from the data, in one place, each with its formula and inputs.
 
-- :func:`derived_ratios`: shares of components in their totals (``part_of``), ratios of paired
-  figures (``ratio_to``: completed ÷ started, households per project), changes from a baseline
-  (``from_to``), and the same for evidence (a sector's share of livelihood spending);
-- :func:`spending_ratios`: the plan's spending-share target beside the reported shares by
-  period, each with its source, plus the derived ratios of money figures.
+:func:`derived_ratios` is the single source of derived numbers: tables, charts and the
+report's index read it and never compute a ratio again. :func:`spending_ratios` puts the
+plan's spending-share target beside the shares the city reported, with each share's
+denominator, and the shares derived from reported spending amounts.
 """
 
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 
 from .formatting import human_number, singular
-from .loaders import load_tables
+from .periods import sort_key
+from .plan import Plan
 from .resources import citation
 
 RATIO_COLUMNS = [
@@ -24,6 +22,8 @@ RATIO_COLUMNS = [
     "action_id",
     "target_id",
     "fact_id",
+    "numerator",
+    "denominator",
     "period",
     "description",
     "value",
@@ -32,190 +32,202 @@ RATIO_COLUMNS = [
     "input_kind",
     "formula",
     "calculation",
-    "inputs",
 ]
+PERCENT = ("percent", "%")
 
 
-def _row(
-    kind,
-    source,
-    subject,
-    value,
-    unit,
-    unit_label,
-    input_kind,
-    formula,
-    calculation,
-    inputs,
-    description,
-    target_id=None,
-    fact_id=None,
-) -> dict:
-    return {
-        "ratio_id": f"{target_id or fact_id}:{kind}",
-        "kind": kind,
-        "source": source,
-        "action_id": subject["action_id"],
-        "target_id": target_id,
-        "fact_id": fact_id,
-        "period": subject["period"],
-        "description": description,
-        "value": value,
-        "unit": unit,
-        "unit_label": unit_label,
-        "input_kind": input_kind,
-        "formula": formula,
-        "calculation": f"{calculation} = {human_number(value, exact=True)}",
-        "inputs": ", ".join(inputs),
-    }
+def _exact(x) -> str:
+    return human_number(x, exact=True)
 
 
-def _quotient(num_id: str, num, den_id: str, den, percent: bool) -> dict | None:
-    """num ÷ den (× 100 for a percentage) with its formula in ids and in figures; None if undefined."""
-    if pd.isna(num) or pd.isna(den) or not den:
-        return None
-    times = " × 100" if percent else ""
-    return {
-        "value": float(num) / float(den) * (100 if percent else 1),
-        "formula": f"{num_id} / {den_id}{times}",
-        "calculation": f"{human_number(num, exact=True)} / {human_number(den, exact=True)}{times}",
-        "inputs": (num_id, den_id),
-    }
+def _result(value) -> str:
+    """How a calculation ends: ``= 77`` when exact, ``≈ 77.0`` rounded to 0.1, ``undefined`` without a value."""
+    if value is None or pd.isna(value):
+        return ": undefined (division by zero)"
+    value = float(value)
+    if value == round(value, 1):
+        return f" = {_exact(round(value, 1))}"
+    return f" ≈ {value:,.1f}"
 
 
-def derived_ratios(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
-    """Every ratio that follows from the data, with its formula, the figures put in it and its inputs.
+class _Rows:
+    """Collects derived rows; every row names its numerator, kind and denominator (its id)."""
 
-    Kinds: ``share`` (a component ÷ its total × 100), ``ratio`` (a figure ÷ the one it is
-    paired with in the same unit × 100, e.g. units completed ÷ started), ``per_unit`` (the same
-    across units, e.g. households per project), ``change`` (value − baseline) and
-    ``relative_change`` ((value − baseline) ÷ baseline × 100). ``source`` says where the inputs
-    come from: ``plan``, ``evidence``, or ``evidence and plan``.
+    def __init__(self):
+        self.rows: list[dict] = []
 
-    Columns: ratio_id, kind, source, action_id, target_id, fact_id, period, description, value,
-    unit, unit_label, input_kind (the unit kind of the numerator: money, count, …), formula (in
-    ids), calculation (in figures), inputs (ids).
+    def add(self, kind, numerator, denominator, value, formula, calculation, **row) -> None:
+        self.rows.append(
+            {
+                "ratio_id": f"{numerator}:{kind}:{denominator}",
+                "kind": kind,
+                "numerator": numerator,
+                "denominator": denominator,
+                "value": value,
+                "formula": formula,
+                "calculation": calculation + _result(value),
+                **row,
+            }
+        )
 
-    >>> import linyi_analysis as la
-    >>> r = la.derived_ratios().set_index("ratio_id")
-    >>> r.at["kg_veteran_subsidy:relative_change", "calculation"]
-    '(5,000 − 4,500) / 4,500 × 100 = 11.1'
-    """
-    tables = load_tables(data_dir)
-    units = tables["units"].set_index("unit")
+    def quotient(self, kind, num_id, num, den_id, den, percent: bool, **row) -> None:
+        """num ÷ den (× 100 for a percentage); undefined (no value) when den is zero."""
+        times = " × 100" if percent else ""
+        value = float(num) / float(den) * (100 if percent else 1) if den else None
+        self.add(
+            kind,
+            num_id,
+            den_id,
+            value,
+            f"{num_id} / {den_id}{times}",
+            f"{_exact(num)} / {_exact(den)}{times}",
+            **row,
+        )
+
+
+def _derive(plan: Plan) -> pd.DataFrame:
+    units = plan.units.set_index("unit")
     label, kind_of = units["label"].to_dict(), units["kind"].astype(str).to_dict()
-    targets, evidence = tables["targets"], tables["evidence"]
+    targets, evidence = plan.targets, plan.evidence
     by_id, facts = targets.set_index("target_id"), evidence.set_index("fact_id")
-    percent = ("percent", "%")
-    rows = []
+    out = _Rows()
 
-    for _, t in targets.iterrows():
+    def about(subject, source, unit, input_unit, description, **ids):
+        return {
+            "source": source,
+            "action_id": subject["action_id"],
+            "period": subject["period"],
+            "unit": unit[0],
+            "unit_label": unit[1],
+            "input_kind": kind_of[str(input_unit)],
+            "description": description,
+            **ids,
+        }
+
+    for t in targets.to_dict("records"):
         tid, unit = t["target_id"], str(t["unit"])
-        common = {"source": "plan", "subject": t, "input_kind": kind_of[unit], "target_id": tid}
+        own = (unit, label[unit])
         if not pd.isna(t["part_of"]):
             total = by_id.loc[t["part_of"]]
-            q = _quotient(tid, t["value"], t["part_of"], total["value"], percent=True)
-            if q:
-                rows.append(
-                    _row(
-                        "share",
-                        **common,
-                        unit=percent[0],
-                        unit_label=percent[1],
-                        **q,
-                        description=f"{t['indicator']}: share of {total['indicator']}",
-                    )
-                )
+            info = about(t, "plan", PERCENT, unit, f"{t['indicator']}: share of {total['indicator']}")
+            out.quotient("share", tid, t["value"], t["part_of"], total["value"], True, target_id=tid, **info)
         if not pd.isna(t["ratio_to"]):
             den = by_id.loc[t["ratio_to"]]
             den_unit = str(den["unit"])
             same = den_unit == unit
-            q = _quotient(tid, t["value"], t["ratio_to"], den["value"], percent=same)
             per = (f"{unit}_per_{singular(den_unit)}", f"{label[unit]} per {singular(label[den_unit])}")
-            unit_id, unit_label = percent if same else per
-            if q:
-                rows.append(
-                    _row(
-                        "ratio" if same else "per_unit",
-                        **common,
-                        unit=unit_id,
-                        unit_label=unit_label,
-                        **q,
-                        description=f"{t['indicator']} ÷ {den['indicator']}",
-                    )
-                )
+            info = about(t, "plan", PERCENT if same else per, unit, f"{t['indicator']} ÷ {den['indicator']}")
+            kind = "ratio" if same else "per_unit"
+            out.quotient(kind, tid, t["value"], t["ratio_to"], den["value"], same, target_id=tid, **info)
         if t["comparator"] == "from_to" and not pd.isna(t["baseline"]):
-            v, b = human_number(t["value"], exact=True), human_number(t["baseline"], exact=True)
-            inputs = (f"{tid}.value", f"{tid}.baseline")
+            v, b = _exact(t["value"]), _exact(t["baseline"])
             change = float(t["value"]) - float(t["baseline"])
-            rows.append(
-                _row(
-                    "change",
-                    **common,
-                    value=change,
-                    unit=unit,
-                    unit_label=label[unit],
-                    formula=f"{tid}.value − {tid}.baseline",
-                    calculation=f"{v} − {b}",
-                    inputs=inputs,
-                    description=f"{t['indicator']}: rise from the baseline",
-                )
+            info = about(t, "plan", own, unit, f"{t['indicator']}: rise from the baseline", target_id=tid)
+            out.add("change", tid, "baseline", change, f"{tid}.value − {tid}.baseline", f"{v} − {b}", **info)
+            info = about(t, "plan", PERCENT, unit, f"{t['indicator']}: relative rise from the baseline")
+            out.add(
+                "relative_change",
+                tid,
+                "baseline",
+                change / float(t["baseline"]) * 100 if t["baseline"] else None,
+                f"({tid}.value − {tid}.baseline) / {tid}.baseline × 100",
+                f"({v} − {b}) / {b} × 100",
+                target_id=tid,
+                **info,
             )
-            if t["baseline"]:
-                rows.append(
-                    _row(
-                        "relative_change",
-                        **common,
-                        value=change / float(t["baseline"]) * 100,
-                        unit=percent[0],
-                        unit_label=percent[1],
-                        formula=f"({tid}.value − {tid}.baseline) / {tid}.baseline × 100",
-                        calculation=f"({v} − {b}) / {b} × 100",
-                        inputs=inputs,
-                        description=f"{t['indicator']}: relative rise from the baseline",
-                    )
-                )
 
-    for _, f in evidence.iterrows():
+    # What a total holds beyond its itemised parts (validation guarantees parts ≤ total).
+    for total_id, parts in targets.dropna(subset=["part_of"]).groupby("part_of", sort=False):
+        total = by_id.loc[total_id]
+        unit = str(total["unit"])
+        rest = float(total["value"]) - float(parts["value"].sum())
+        names = " − ".join([total_id, *parts["target_id"]])
+        figures = " − ".join(_exact(v) for v in [total["value"], *parts["value"]])
+        info = about(
+            total.to_dict(),
+            "plan",
+            (unit, label[unit]),
+            unit,
+            f"{total['indicator']}: not itemised",
+            target_id=total_id,
+        )
+        out.add("remainder", total_id, "parts", rest, names, figures, **info)
+        info = about(total.to_dict(), "plan", PERCENT, unit, f"{total['indicator']}: share not itemised")
+        rest_id = f"{total_id}.not_itemised"
+        if rest > 0:
+            out.quotient("share", rest_id, rest, total_id, total["value"], True, target_id=total_id, **info)
+
+    for f in evidence.to_dict("records"):
         fid = f["fact_id"]
-        common = {"subject": f, "input_kind": kind_of[str(f["unit"])], "fact_id": fid}
         if not pd.isna(f["part_of"]):
             whole = facts.loc[f["part_of"]]
-            q = _quotient(fid, f["value"], f["part_of"], whole["value"], percent=True)
-            if q:
-                rows.append(
-                    _row(
-                        "share",
-                        "evidence",
-                        **common,
-                        unit=percent[0],
-                        unit_label=percent[1],
-                        **q,
-                        description=f"{f['topic']}: share of {whole['topic']}",
-                    )
-                )
+            info = about(
+                f, "evidence", PERCENT, f["unit"], f"{f['topic']}: share of {whole['topic']}", fact_id=fid
+            )
+            out.quotient("share", fid, f["value"], f["part_of"], whole["value"], True, **info)
+        if pd.isna(f["target_id"]) or f["relation"] not in ("component", "same_figure"):
+            continue
+        t = by_id.loc[f["target_id"]]
+        ids = {"fact_id": fid, "target_id": f["target_id"]}
         if f["relation"] == "component":  # a part of a target's quantity
-            t = by_id.loc[f["target_id"]]
-            q = _quotient(fid, f["value"], f["target_id"], t["value"], percent=True)
-            if q:
-                rows.append(
-                    _row(
-                        "share",
-                        "evidence and plan",
-                        **common,
-                        unit=percent[0],
-                        unit_label=percent[1],
-                        **q,
-                        target_id=f["target_id"],
-                        description=f"{f['topic']}: share of the plan's {t['indicator'].lower()}",
-                    )
-                )
+            text = f"{f['topic']}: share of the plan's {t['indicator'].lower()}"
+            info = about(f, "evidence and plan", PERCENT, f["unit"], text, **ids)
+            out.quotient("share", fid, f["value"], f["target_id"], t["value"], True, **info)
+        else:  # an independent figure for the target's own quantity: official minus plan
+            unit = str(f["unit"])
+            diff = float(f["value"]) - float(t["value"])
+            text = f"{t['indicator']}: official figure minus the plan's"
+            info = about(f, "evidence and plan", (unit, label[unit]), unit, text, **ids)
+            out.add(
+                "difference",
+                fid,
+                f["target_id"],
+                diff,
+                f"{fid} − {f['target_id']}",
+                f"{_exact(f['value'])} − {_exact(t['value'])}",
+                **info,
+            )
+            text = f"{t['indicator']}: official figure relative to the plan's"
+            info = about(f, "evidence and plan", PERCENT, unit, text, **ids)
+            out.add(
+                "relative_difference",
+                fid,
+                f["target_id"],
+                diff / float(t["value"]) * 100 if t["value"] else None,
+                f"({fid} − {f['target_id']}) / {f['target_id']} × 100",
+                f"({_exact(f['value'])} − {_exact(t['value'])}) / {_exact(t['value'])} × 100",
+                **info,
+            )
 
-    out = pd.DataFrame(rows, columns=RATIO_COLUMNS)
-    out["value"] = out["value"].astype("Float64")
+    frame = pd.DataFrame(out.rows, columns=RATIO_COLUMNS)
+    frame["value"] = frame["value"].astype("Float64")
     for col in [c for c in RATIO_COLUMNS if c != "value"]:
-        out[col] = out[col].astype("str")
-    return out
+        frame[col] = frame[col].astype("str")
+    return frame
+
+
+def derived_ratios(plan: Plan) -> pd.DataFrame:
+    """Every number that follows from the data, with its formula and the figures put in it.
+
+    Kinds: ``share`` (a component ÷ its total × 100), ``ratio`` (a figure ÷ the one it is
+    paired with in the same unit × 100, e.g. units completed ÷ started), ``per_unit`` (the same
+    across units, households per project), ``change`` (value − baseline), ``relative_change``
+    ((value − baseline) ÷ baseline × 100), ``remainder`` (a total minus its itemised parts),
+    ``difference`` and ``relative_difference`` (an official figure minus the plan's, and that
+    relative to the plan's × 100). Percentages are 0–100 (unit ``percent``). A ratio whose
+    denominator is zero has no value (``<NA>``) and its calculation says undefined.
+
+    Columns: ratio_id (``numerator:kind:denominator``, unique), kind, source (``plan``,
+    ``evidence``, ``evidence and plan``), action_id, target_id, fact_id, numerator, denominator,
+    period, description, value, unit, unit_label, input_kind (the numerator's unit kind),
+    formula (in ids), calculation (in figures).
+
+    >>> import linyi_analysis as la
+    >>> r = la.derived_ratios(la.load_plan()).set_index("ratio_id")
+    >>> r.at["kg_veteran_subsidy:relative_change:baseline", "calculation"]
+    '(5,000 − 4,500) / 4,500 × 100 ≈ 11.1'
+    """
+    return plan.derived("derived_ratios", _derive)
 
 
 SPENDING_COLUMNS = [
@@ -228,42 +240,25 @@ SPENDING_COLUMNS = [
     "value",
     "unit",
     "comparator",
-    "formula",
+    "denominator",
     "calculation",
     "source",
     "published",
     "url",
     "quote",
 ]
+#: Evidence kinds that are reported spending (amounts and shares).
+SPENDING_KINDS = ("spending_share", "spending_amount")
 
 
-def spending_ratios(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
-    """Every spending ratio in one tidy frame, each row with its source.
-
-    ``kind`` is ``target`` (the plan's spending-share target: the target that reported
-    spending shares in evidence.csv inform), ``reported`` (the reported share in a period,
-    ``target_id`` naming the target it is set against) or ``derived`` (a ratio of money
-    figures from :func:`derived_ratios`, with its formula). Values are in percent.
-
-    Columns: kind, target_id, fact_id, ratio_id, period, indicator, value, unit, comparator,
-    formula, calculation, source, published, url, quote (the article's words, or the Chinese
-    passage).
-
-    >>> import linyi_analysis as la
-    >>> s = la.spending_ratios()
-    >>> s.loc[s["kind"] == "target", ["value", "comparator"]].values.tolist()
-    [[80.0, '>=']]
-    >>> s.loc[s["kind"] == "reported", ["period", "value"]].values.tolist()
-    [['2014-H1', 69.0], ['2019-H1', 82.0], ['2025-Q1', 83.1]]
-    """
-    tables = load_tables(data_dir)
-    targets, evidence = tables["targets"], tables["evidence"]
+def _spending(plan: Plan) -> pd.DataFrame:
+    targets, evidence = plan.targets, plan.evidence
     cite = citation()
     plan_source = f"{cite['outlet']}, {cite['date']} (the plan)"
-
-    reported = evidence[evidence["kind"] == "spending_share"].sort_values("period", kind="stable")
-    wanted = set(reported["target_id"].dropna())
-    share_targets = targets[targets["target_id"].isin(wanted)]
+    reported = evidence[evidence["kind"] == "spending_share"]
+    reported = reported.iloc[sorted(range(len(reported)), key=lambda i: sort_key(reported["period"].iloc[i]))]
+    denominators = reported["denominator"] if "denominator" in reported else pd.Series(index=reported.index)
+    share_targets = targets[targets["target_id"].isin(set(reported["target_id"].dropna()))]
     rows = [
         {
             "kind": "target",
@@ -273,12 +268,13 @@ def spending_ratios(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
             "value": t["value"],
             "unit": str(t["unit"]),
             "comparator": t["comparator"],
+            "denominator": "fiscal expenditure (as the article states it)",
             "source": plan_source,
             "published": cite["date"],
             "url": cite["url"],
             "quote": t["quote"],
         }
-        for _, t in share_targets.iterrows()
+        for t in share_targets.to_dict("records")
     ]
     rows += [
         {
@@ -290,37 +286,36 @@ def spending_ratios(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
             "value": f["value"],
             "unit": str(f["unit"]),
             "comparator": "=",
+            "denominator": "" if pd.isna(d) else d,
             "source": f"{f['publisher']}, {f['published']}",
             "published": f["published"],
             "url": f["url"],
             "quote": f["quote_zh"],
         }
-        for _, f in reported.iterrows()
+        for f, d in zip(reported.to_dict("records"), denominators, strict=True)
     ]
-    ratios = derived_ratios(data_dir)
-    money = ratios[(ratios["input_kind"] == "money") & (ratios["unit"] == "percent")]
-    fact_source = evidence.set_index("fact_id")
-    for _, r in money.iterrows():
-        if r["source"] == "plan":
-            source, published, url = plan_source, cite["date"], cite["url"]
-        else:
-            f = fact_source.loc[r["fact_id"]]
-            source, published, url = f"{f['publisher']}, {f['published']}", f["published"], f["url"]
+    # Shares of reported spending amounts in each other (education within livelihood spending…).
+    spending_facts = evidence.loc[evidence["kind"].isin(SPENDING_KINDS), "fact_id"]
+    ratios = derived_ratios(plan)
+    ratios = ratios[(ratios["kind"] == "share") & ratios["numerator"].isin(spending_facts)]
+    ratios = ratios[ratios["denominator"].isin(spending_facts)]
+    facts = evidence.set_index("fact_id")
+    for r in ratios.to_dict("records"):
+        f = facts.loc[r["numerator"]]
         rows.append(
             {
                 "kind": "derived",
-                "target_id": r["target_id"],
                 "fact_id": r["fact_id"],
                 "ratio_id": r["ratio_id"],
                 "period": r["period"],
                 "indicator": r["description"],
                 "value": r["value"],
                 "unit": r["unit"],
-                "formula": r["formula"],
+                "denominator": facts.at[r["denominator"], "topic"],
                 "calculation": r["calculation"],
-                "source": f"derived from {source}",
-                "published": published,
-                "url": url,
+                "source": f"derived from {f['publisher']}, {f['published']}",
+                "published": f["published"],
+                "url": f["url"],
             }
         )
     out = pd.DataFrame(rows, columns=SPENDING_COLUMNS)
@@ -328,3 +323,25 @@ def spending_ratios(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     for col in [c for c in SPENDING_COLUMNS if c != "value"]:
         out[col] = out[col].astype("str")
     return out
+
+
+def spending_ratios(plan: Plan) -> pd.DataFrame:
+    """Livelihood spending only: the plan's share target, the reported shares, and the shares
+    derived from reported spending amounts, each with its denominator and source.
+
+    ``kind`` is ``target`` (the plan's spending-share target), ``reported`` (a share the city
+    reported, in time order) or ``derived`` (a spending amount as a share of another, from
+    :func:`derived_ratios`). Values are percentages, 0–100. ``denominator`` says what each
+    share is a share of: the reported shares use different ones (public fiscal expenditure,
+    fiscal expenditure, general public budget expenditure) and are not strictly comparable.
+
+    Columns: kind, target_id, fact_id, ratio_id, period, indicator, value, unit, comparator,
+    denominator, calculation, source, published, url, quote (the article's words, or the
+    Chinese passage).
+
+    >>> import linyi_analysis as la
+    >>> s = la.spending_ratios(la.load_plan())
+    >>> s.loc[s["kind"] == "target", ["value", "comparator"]].values.tolist()
+    [[80.0, '>=']]
+    """
+    return plan.derived("spending_ratios", _spending)

@@ -1,22 +1,25 @@
-"""Charts of the plan: one look, every chart a function from DataFrames to a matplotlib Figure.
+"""Charts of the plan: one look, every chart a function from a Plan to a matplotlib Figure.
 
 The only part of the package that imports matplotlib and seaborn. Figures are plain
 :class:`~matplotlib.figure.Figure` objects rendered with Agg (PNG) and the SVG backend;
 :func:`save_figure` writes both, byte-identical from run to run.
 
->>> from linyi_analysis import analysis, plots
->>> fig = plots.plot_action_targets(analysis.action_targets("urban"), "urban")
->>> plots.save_figure(fig, "action_urban")          # figures/action_urban.png and .svg
-[PosixPath('figures/action_urban.png'), PosixPath('figures/action_urban.svg')]
->>> paths = plots.generate_figures("figures")       # every chart; also: python -m linyi_analysis.plots
+>>> import tempfile
+>>> import linyi_analysis as la
+>>> fig = la.plots.plot_action_targets(la.load_plan().action("urban"))
+>>> out = tempfile.mkdtemp()
+>>> [p.name for p in la.plots.save_figure(fig, "action_urban", out)]
+['action_urban.png', 'action_urban.svg']
+>>> paths = la.plots.generate_figures(la.load_plan(), out)   # every chart; python -m linyi_analysis.plots
 """
 
 from .output import figures, generate_figures, save_figure
-from .style import PALETTE, apply_theme, theme
+from .style import MAX_ROWS, PALETTE, apply_theme, register_inline, theme
 from .summary_charts import plot_corroboration, plot_overview, plot_spending_share
 from .target_charts import plot_action_targets, plot_changes, plot_composition, plot_percentages
 
 __all__ = [
+    "MAX_ROWS",
     "PALETTE",
     "apply_theme",
     "figures",
@@ -28,6 +31,7 @@ __all__ = [
     "plot_overview",
     "plot_percentages",
     "plot_spending_share",
+    "register_inline",
     "save_figure",
     "theme",
 ]

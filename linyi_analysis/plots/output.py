@@ -8,9 +8,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from .. import analysis
-from ..loaders import load_tables
-from ..ratios import spending_ratios
+from ..plan import Plan, load_plan
 from .style import theme
 from .summary_charts import plot_corroboration, plot_overview, plot_spending_share
 from .target_charts import plot_action_targets, plot_changes, plot_composition, plot_percentages
@@ -25,8 +23,9 @@ def save_figure(fig: Figure, name: str, directory: str | os.PathLike = "figures"
     The same figure gives the same bytes in every run and process (its layout is fixed, at
     rounded positions, when it is first saved).
 
-    >>> from linyi_analysis import analysis, plots
-    >>> paths = plots.save_figure(plots.plot_overview(analysis.summary_by_action()), "overview", "/tmp/f")
+    >>> import tempfile
+    >>> import linyi_analysis as la
+    >>> paths = la.plots.save_figure(la.plots.plot_overview(la.load_plan()), "overview", tempfile.mkdtemp())
     >>> [p.name for p in paths]
     ['overview.png', 'overview.svg']
     """
@@ -59,28 +58,25 @@ def _freeze_layout(fig: Figure) -> None:
     fig.set_layout_engine("none")
 
 
-def figures(data_dir: str | os.PathLike | None = None) -> dict[str, Figure]:
-    """Every chart of the data by file name: the overview charts, then one per action."""
-    targets = analysis.all_targets(data_dir)
+def figures(plan: Plan) -> dict[str, Figure]:
+    """Every chart of the plan by file name: the overview charts, then one per action."""
     charts = {
-        "overview": plot_overview(analysis.summary_by_action(data_dir)),
-        "percentages": plot_percentages(targets),
-        "changes": plot_changes(targets),
-        "composition": plot_composition(targets),
-        "spending_share": plot_spending_share(spending_ratios(data_dir)),
-        "corroboration": plot_corroboration(analysis.corroboration(data_dir)),
+        "overview": plot_overview(plan),
+        "percentages": plot_percentages(plan),
+        "changes": plot_changes(plan),
+        "composition": plot_composition(plan),
+        "spending_share": plot_spending_share(plan),
+        "corroboration": plot_corroboration(plan),
     }
-    for action_id in load_tables(data_dir)["actions"]["action_id"]:
-        charts[f"action_{action_id}"] = plot_action_targets(targets, str(action_id))
+    for action_id in plan.action_ids:
+        charts[f"action_{action_id}"] = plot_action_targets(plan.action(action_id))
     return charts
 
 
-def generate_figures(
-    directory: str | os.PathLike = "figures", data_dir: str | os.PathLike | None = None
-) -> list[Path]:
-    """Draw every chart of the data and save each as PNG and SVG in ``directory``; return the paths."""
+def generate_figures(plan: Plan, directory: str | os.PathLike = "figures") -> list[Path]:
+    """Draw every chart of the plan and save each as PNG and SVG in ``directory``; return the paths."""
     paths = []
-    for name, fig in figures(data_dir).items():
+    for name, fig in figures(plan).items():
         paths += save_figure(fig, name, directory)
     return paths
 
@@ -96,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m linyi_analysis.plots [DIR]", file=sys.stderr)
         return 2
     try:
-        paths = generate_figures(args[0] if args else "figures")
+        paths = generate_figures(load_plan(), args[0] if args else "figures")
     except DataValidationError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -1,7 +1,11 @@
 """The package's one look: a seaborn theme, a colour-blind-safe palette, captions and empty figures.
 
 Figures are plain :class:`matplotlib.figure.Figure` objects (no pyplot state, no GUI backend):
-they render with Agg to PNG and with the SVG backend, and display in Jupyter as returned.
+they render with Agg to PNG and with the SVG backend. :func:`register_inline` (called by
+``tables.setup()``) makes a Figure returned by a notebook cell show as a picture.
+
+A chart never grows without bound with the data: :func:`capped` keeps what one figure draws
+to :data:`MAX_ROWS` rows and the caption says how many were left out.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ GREY = "#8C8C8C"
 KIND_PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#555555", "#D55E00"]
 WIDTH = 8.0  # inches: a report page's text width at 150 dpi is 1,200 px
 SVG_HASHSALT = "linyi-analysis"  # fixed, so SVG ids are the same on every run
+#: Most rows (bars, dots, panels) one chart draws; beyond, the caption says how many are left out.
+MAX_ROWS = 40
 
 
 @functools.cache
@@ -107,6 +113,32 @@ def evidence_sources(urls, published) -> str:
     for url, date in zip(urls, published, strict=True):
         seen.setdefault(urlparse(str(url)).netloc, str(date))
     return "; ".join(f"{site} ({date})" for site, date in seen.items())
+
+
+def register_inline() -> None:
+    """In IPython, show a matplotlib Figure returned by a cell as a PNG (no-op elsewhere).
+
+    The package draws on plain Figures without pyplot, which IPython would show as
+    ``<Figure size … with N Axes>`` text until a formatter is registered.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # not in IPython: nothing to register
+        return
+    if get_ipython() is not None:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("png")
+
+
+def capped(rows, what: str, limit: int | None = None):
+    """``rows`` cut to ``limit`` (default :data:`MAX_ROWS`), and a caption note when some were left out."""
+    limit = MAX_ROWS if limit is None else limit
+    if len(rows) <= limit:
+        return rows, ""
+    return rows.iloc[
+        :limit
+    ], f" Only the first {limit} of {len(rows):,} {what} are drawn; the tables list all."
 
 
 def finish(fig: Figure, title: str, caption: str) -> Figure:

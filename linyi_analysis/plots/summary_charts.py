@@ -7,9 +7,13 @@ import re
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..analysis import corroboration, summary_by_action
 from ..formatting import human_number, human_value, wrap
+from ..plan import Plan
+from ..ratios import spending_ratios
 from .style import (
     PALETTE,
+    capped,
     empty_figure,
     evidence_sources,
     finish,
@@ -21,30 +25,19 @@ from .style import (
 )
 
 
-def _need(frame: pd.DataFrame, columns: list[str], chart: str, maker: str) -> None:
-    missing = [c for c in columns if c not in frame]
-    if missing:
-        raise ValueError(f"{chart} needs the columns {', '.join(missing)}: pass {maker}")
-
-
 @themed
-def plot_overview(summary: pd.DataFrame) -> Figure:
+def plot_overview(plan: Plan) -> Figure:
     """Measures and quantified targets per action, and the share of measures carrying a number.
 
-    ``summary`` is :func:`linyi_analysis.analysis.summary_by_action`. Two panels, each in
-    its own unit: counts, and the quantification rate in percent.
+    Two panels, each in its own unit: counts, and the quantified share in percent
+    (:func:`linyi_analysis.analysis.summary_by_action`).
 
-    >>> from linyi_analysis import analysis, plots
-    >>> fig = plots.plot_overview(analysis.summary_by_action())
+    >>> import linyi_analysis as la
+    >>> fig = la.plots.plot_overview(la.load_plan())
     """
-    _need(
-        summary,
-        ["name", "measures", "targets", "quantification_rate"],
-        "plot_overview",
-        "linyi_analysis.analysis.summary_by_action()",
-    )
+    summary, note = capped(summary_by_action(plan), "actions")
     title = "Measures and quantified targets per action"
-    caption = f"Source: the 2022 livelihood action plan as reported by {plan_source()}."
+    caption = f"Source: the 2022 livelihood action plan as reported by {plan_source()}.{note}"
     if summary.empty:
         return empty_figure(title, "No actions in the data.", caption)
     n = len(summary)
@@ -63,7 +56,7 @@ def plot_overview(summary: pd.DataFrame) -> Figure:
     counts.legend(loc="lower right", fontsize=8)
     counts.grid(axis="y", visible=False)
 
-    rate = summary["quantification_rate"].astype(float) * 100
+    rate = summary["quantified_percent"].astype(float)
     bars = rates.barh(y, rate.fillna(0), height=0.6, color=PALETTE[2])
     rates.bar_label(
         bars, labels=["no measures" if pd.isna(r) else f"{r:.0f}%" for r in rate], padding=3, fontsize=8
@@ -93,18 +86,13 @@ def _year(period: str) -> float:
 
 
 @themed
-def plot_spending_share(spending: pd.DataFrame) -> Figure:
+def plot_spending_share(plan: Plan) -> Figure:
     """The reported livelihood spending share by period against the plan's target line (≥ 80%).
 
-    ``spending`` is :func:`linyi_analysis.spending_ratios`: its ``target`` rows are drawn as
-    horizontal lines, its ``reported`` rows as dots at the middle of their period.
+    From :func:`linyi_analysis.ratios.spending_ratios`: its ``target`` rows are drawn as
+    horizontal lines, its ``reported`` rows as dots at the middle of their period, in time order.
     """
-    _need(
-        spending,
-        ["kind", "target_id", "period", "value", "comparator", "url", "published"],
-        "plot_spending_share",
-        "linyi_analysis.spending_ratios()",
-    )
+    spending = spending_ratios(plan)
     title = "Livelihood spending as a share of the city's fiscal expenditure"
     targets = spending[spending["kind"] == "target"]
     reported = spending[spending["kind"] == "reported"]
@@ -146,48 +134,29 @@ def plot_spending_share(spending: pd.DataFrame) -> Figure:
 
 
 @themed
-def plot_corroboration(corroboration: pd.DataFrame) -> Figure:
-    """Each plan figure beside the independent official figure for it: one panel per pair, in its unit.
-
-    ``corroboration`` is :func:`linyi_analysis.analysis.corroboration`.
+def plot_corroboration(plan: Plan) -> Figure:
+    """Each plan figure beside the independent official figure for it: one panel per pair, in its
+    unit (:func:`linyi_analysis.analysis.corroboration`).
     """
-    _need(
-        corroboration,
-        [
-            "indicator",
-            "plan_value",
-            "evidence_value",
-            "unit_label",
-            "difference",
-            "relative_difference",
-            "url",
-            "published",
-        ],
-        "plot_corroboration",
-        "linyi_analysis.analysis.corroboration()",
-    )
+    pairs, note = capped(corroboration(plan), "pairs", 12)
     title = "The plan's figures beside independent official figures"
-    official = evidence_sources(corroboration["url"], corroboration["published"])
-    caption = f"Sources: plan, {plan_source()}; official figures, {official or 'none'}."
-    if corroboration.empty:
+    official = evidence_sources(pairs["url"], pairs["published"])
+    caption = f"Sources: plan, {plan_source()}; official figures, {official or 'none'}.{note}"
+    if pairs.empty:
         return empty_figure(title, "No independent figures for the plan's targets in the data.", caption)
-    fig, axes = new_figure(len(corroboration), [1.1] * len(corroboration))
-    for ax, (_, r) in zip(axes, corroboration.iterrows(), strict=True):
+    fig, axes = new_figure(len(pairs), [1.1] * len(pairs))
+    for ax, (_, r) in zip(axes, pairs.iterrows(), strict=True):
         unit = r["unit_label"]
         values = [float(r["plan_value"]), float(r["evidence_value"])]
         bars = ax.barh([0, 1], values, height=0.6, color=[PALETTE[0], PALETTE[1]])
         ax.bar_label(bars, labels=[human_value(v, unit, exact=True) for v in values], padding=4, fontsize=8)
         ax.set_yticks([0, 1], ["plan (article)", "official figure"])
         ax.set_ylim(1.5, -0.5)
-        ax.set_xlim(0, max(values) * 1.3)
-        diff = float(r["difference"])
-        rel = float(r["relative_difference"]) * 100
+        ax.set_xlim(0, max(max(values) * 1.3, 1e-9))
+        diff, rel = float(r["difference"]), r["relative_difference_percent"]
         sign = "+" if diff > 0 else ""
-        gap = (
-            "same figure"
-            if diff == 0
-            else f"official {sign}{human_number(diff, exact=True)} ({sign}{rel:.2f}%)"
-        )
+        relative = "relative difference undefined" if pd.isna(rel) else f"{sign}{float(rel):.2f}%"
+        gap = "same figure" if diff == 0 else f"official {sign}{human_number(diff, exact=True)} ({relative})"
         ax.set_title(f"{wrap(r['indicator'], 60)} — {gap}", loc="left")
         ax.set_xlabel(unit_axis_label(unit))
         ax.grid(axis="y", visible=False)

@@ -1,7 +1,8 @@
 """Charts of the plan's own targets: one action's targets, percentages, changes, compositions.
 
-Each takes a frame of :func:`linyi_analysis.analysis.all_targets` (or of ``action_targets``)
-and returns a Figure; one data mark (bar or dot) per target drawn.
+Each takes a :class:`~linyi_analysis.plan.Plan` (whole, or cut to one action) and returns a
+Figure; one data mark (bar or dot) per target drawn. Derived numbers printed on a chart (a
+rise, a share, a ratio) are read from :func:`~linyi_analysis.ratios.derived_ratios`.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from ..analysis import compositions, in_measure_order, target_kinds
+from ..analysis import compositions
 from ..formatting import human_value, wrap
+from ..plan import Plan, target_kinds
+from ..ratios import derived_ratios
 from .style import (
     GREY,
     PALETTE,
+    capped,
     empty_figure,
     finish,
     human_ticks,
@@ -25,30 +29,11 @@ from .style import (
     unit_axis_label,
 )
 
-NEEDED = [
-    "target_id",
-    "action_id",
-    "indicator",
-    "unit_label",
-    "unit_kind",
-    "target_kind",
-    "comparator",
-    "label",
-]
 BAR = 0.38  # inches of height per bar
 
 
-def _check(targets: pd.DataFrame, chart: str) -> None:
-    missing = [c for c in NEEDED if c not in targets]
-    if missing:
-        raise ValueError(
-            f"{chart} needs the columns {', '.join(missing)}: pass linyi_analysis.analysis.all_targets() "
-            "or action_targets()"
-        )
-
-
-def _caption() -> str:
-    return f"Source: the 2022 livelihood action plan as reported by {plan_source()}."
+def _caption(note: str = "") -> str:
+    return f"Source: the 2022 livelihood action plan as reported by {plan_source()}.{note}"
 
 
 def _start(row) -> float:
@@ -107,22 +92,21 @@ def _kind_legend(ax, kinds: list[str], colours: dict[str, str]) -> None:
 
 
 @themed
-def plot_action_targets(targets: pd.DataFrame, action_id: str) -> Figure:
-    """One action's targets as bars, one panel per unit (never yuan and people on one axis).
+def plot_action_targets(plan: Plan) -> Figure:
+    """A plan cut to one action (``plan.action(id)``): its targets as bars, one panel per unit
+    (never yuan and people on one axis). Ranges are hatched from minimum to maximum; a from→to
+    change shows its baseline as a black tick.
 
-    ``targets`` is :func:`~linyi_analysis.analysis.action_targets` (or all targets: the
-    action's rows are taken). Ranges are hatched from minimum to maximum; a from→to change
-    shows its baseline as a black tick.
-
-    >>> from linyi_analysis import analysis, plots
-    >>> fig = plots.plot_action_targets(analysis.action_targets("employment"), "employment")
+    >>> import linyi_analysis as la
+    >>> fig = la.plots.plot_action_targets(la.load_plan().action("employment"))
     """
-    _check(targets, "plot_action_targets")
-    rows = in_measure_order(targets[targets["action_id"] == action_id])
-    name = str(rows["action_name"].iloc[0]) if len(rows) and "action_name" in rows else action_id
+    if plan.action_id is None:
+        raise ValueError("plot_action_targets needs a plan cut to one action: plan.action(action_id)")
+    name = str(plan.actions["name"].iloc[0])
     title = f"{name}: the plan's targets for 2022"
+    rows, note = capped(plan.targets, "targets")
     if rows.empty:
-        return empty_figure(title, f"No quantified targets for action {action_id!r}.", _caption())
+        return empty_figure(title, f"No quantified targets for action {plan.action_id!r}.", _caption())
     units = list(dict.fromkeys(rows["unit_label"]))  # first-seen order
     heights = [0.5 + BAR * (rows["unit_label"] == u).sum() for u in units]
     fig, axes = new_figure(len(units), heights)
@@ -130,7 +114,7 @@ def plot_action_targets(targets: pd.DataFrame, action_id: str) -> Figure:
     for ax, unit in zip(axes, units, strict=True):
         _bars(ax, rows[rows["unit_label"] == unit], colours)
     _kind_legend(axes[0], [k for k in target_kinds() if (rows["target_kind"] == k).any()], colours)
-    return finish(fig, title, _caption())
+    return finish(fig, title, _caption(note))
 
 
 _MARKERS = {
@@ -141,18 +125,18 @@ _MARKERS = {
 
 
 @themed
-def plot_percentages(targets: pd.DataFrame) -> Figure:
+def plot_percentages(plan: Plan) -> Figure:
     """Every percentage target (a share from 0 to 100) on one dot plot, marked by its comparator.
 
     Rises stated in percent (``increase_by``) are changes, drawn by :func:`plot_changes`.
     A range is drawn as a hatched bar from its minimum to its maximum.
     """
-    _check(targets, "plot_percentages")
+    targets = plan.targets
     title = "Percentage targets of the plan"
     rows = targets[(targets["unit_kind"] == "percent") & (targets["comparator"] != "increase_by")]
     if rows.empty:
         return empty_figure(title, "No percentage targets in the data.", _caption())
-    rows = rows.reset_index(drop=True)
+    rows, note = capped(rows.reset_index(drop=True), "percentage targets")
     fig, (ax,) = new_figure(1, [0.6 + BAR * len(rows)])
     y = pd.Series(range(len(rows)))
     for comp in dict.fromkeys(rows["comparator"]):
@@ -186,21 +170,23 @@ def plot_percentages(targets: pd.DataFrame) -> Figure:
     ax.set_xticks(range(0, 101, 20))
     ax.set_xlabel("percent (%)")
     _legend_above(ax)
-    return finish(fig, title, _caption())
+    return finish(fig, title, _caption(note))
 
 
 @themed
-def plot_changes(targets: pd.DataFrame) -> Figure:
+def plot_changes(plan: Plan) -> Figure:
     """From→to changes (a bar from the baseline to the target) and stated increases (a bar from 0).
 
     One panel per unit; each bar labelled with the change as the plan states it and, for a
     from→to change, the relative rise.
     """
-    _check(targets, "plot_changes")
+    targets = plan.targets
     title = "Changes the plan commits to"
     rows = targets[targets["comparator"].isin(["from_to", "increase_by"])]
     if rows.empty:
         return empty_figure(title, "No from→to changes or increases in the data.", _caption())
+    rows, note = capped(rows, "changes")
+    rises = derived_ratios(plan.whole).set_index("ratio_id")["value"]
     units = list(dict.fromkeys(rows["unit_label"]))
     fig, axes = new_figure(len(units), [0.7 + BAR * (rows["unit_label"] == u).sum() for u in units])
     for ax, unit in zip(axes, units, strict=True):
@@ -215,12 +201,11 @@ def plot_changes(targets: pd.DataFrame) -> Figure:
             height=0.5,
             color=[PALETTE[0] if r else PALETTE[1] for r in rising],
         )
-        labels = [
-            f"{r['label']} ({human_value((r['value'] - r['baseline']) / r['baseline'] * 100, '%')} rise)"
-            if r["comparator"] == "from_to" and r["baseline"]
-            else r["label"]
-            for _, r in mine.iterrows()
-        ]
+        labels = []
+        for r in mine.to_dict("records"):
+            rise = rises.get(f"{r['target_id']}:relative_change:baseline")
+            known = r["comparator"] == "from_to" and rise is not None and not pd.isna(rise)
+            labels.append(f"{r['label']} ({human_value(rise, '%')} rise)" if known else r["label"])
         ax.bar_label(bars, labels=labels, padding=4, fontsize=8)
         ax.set_yticks(range(len(mine)), [wrap(i, 38) for i in mine["indicator"]])
         ax.set_ylim(len(mine) - 0.5, -0.5)
@@ -229,29 +214,29 @@ def plot_changes(targets: pd.DataFrame) -> Figure:
         ax.set_xlabel(("rise, " if only_rises else "") + unit_axis_label(unit))
         ax.grid(axis="y", visible=False)
         human_ticks(ax)
-    return finish(fig, title, _caption())
+    return finish(fig, title, _caption(note))
 
 
 @themed
-def plot_composition(targets: pd.DataFrame) -> Figure:
+def plot_composition(plan: Plan) -> Figure:
     """Totals and their parts: components stacked in their total (``part_of``), and pairs in one
     unit side by side (``ratio_to``, e.g. units completed beside units started). One panel each.
     """
-    _check(targets, "plot_composition")
     title = "What the totals are made of"
-    parts = compositions(targets)
+    parts = compositions(plan)
     if parts.empty:
         return empty_figure(title, "No totals with components or paired figures in the data.", _caption())
-    groups = list(dict.fromkeys(parts["group"]))
+    groups, note = capped(pd.Series(list(dict.fromkeys(parts["group"]))), "totals and pairs", 12)
+    groups = list(groups)
     kinds = [parts.loc[parts["group"] == g, "kind"].iloc[0] for g in groups]
     fig, axes = new_figure(len(groups), [1.4 if k == "parts" else 1.2 for k in kinds])
     for ax, group, kind in zip(axes, groups, kinds, strict=True):
         mine = parts[parts["group"] == group].reset_index(drop=True)
         unit = mine["unit_label"].iloc[0]
         if kind == "parts":
-            total, left = float(mine["value"].sum()), 0.0
+            total, left = float(mine["total"].iloc[0]), 0.0  # the plan's total, not a sum of bars
             for i, r in mine.iterrows():
-                value, share = float(r["value"]), float(r["value"]) / total * 100
+                value, share = float(r["value"]), float(r["percent"])
                 colour = GREY if pd.isna(r["target_id"]) else PALETTE[i % len(PALETTE)]
                 label = f"{r['label']}: {human_value(value, unit, exact=True)} ({share:.1f}%)"
                 ax.barh([0], [value], left=left, height=0.6, color=colour, edgecolor="white", label=label)
@@ -269,11 +254,11 @@ def plot_composition(targets: pd.DataFrame) -> Figure:
             ax.set_yticks(y, [wrap(lbl, 38) for lbl in mine["label"]])
             ax.set_ylim(len(mine) - 0.5, -0.5)
             ax.set_xlim(0, float(mine["value"].max()) * 1.25)
-            ratio = float(mine["value"].iloc[1]) / float(mine["value"].iloc[0]) * 100
+            ratio = float(mine["percent"].iloc[1])
             first = mine["label"].iloc[0]
             text = f"{mine['label'].iloc[1]}: {ratio:.1f}% of {first[:1].lower()}{first[1:]}"
             ax.set_title(wrap(text, 80), loc="left")
         ax.set_xlabel(unit_axis_label(unit))
         ax.grid(axis="y", visible=False)
         human_ticks(ax)
-    return finish(fig, title, _caption())
+    return finish(fig, title, _caption(note))

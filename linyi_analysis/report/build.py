@@ -29,12 +29,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..loaders import load_tables
+from ..errors import ParameterError
+from ..plan import Plan, load_plan
 from ..resources import DATA_DIR_ENV, citation
 from ..resources import data_dir as resolve_data_dir
 from .execute import Done, Job, NotebookFailed, Pool, default_jobs
 from .notebooks import ACTION_REPORT, OVERVIEW, notebook_path
-from .parameters import ParameterError, check_action, report_actions
+from .parameters import report_actions
 from .publish import OutputError, Staging, check_writable, copy_files
 
 #: Where each notebook saves its charts, relative to the output directory (the kernels' cwd).
@@ -113,9 +114,9 @@ def build(options: Options, progress: Progress = _silent) -> Result:
     with _snapshot_dir() as tmp:
         snapshot = tmp / "data"
         shutil.copytree(source, snapshot, ignore=shutil.ignore_patterns(".*", "__pycache__"))
-        tables = load_tables(snapshot)  # DataValidationError: nothing started, nothing written
-        actions = _chosen_actions(options.actions, snapshot)
-        names = dict(zip(tables["actions"]["action_id"].astype(str), tables["actions"]["name"], strict=True))
+        plan = load_plan(snapshot)  # DataValidationError: nothing started, nothing written
+        actions = _chosen_actions(options.actions, plan)
+        names = dict(zip(plan.actions["action_id"].astype(str), plan.actions["name"], strict=True))
         made_from = {"data_sha256": _data_digest(snapshot)}
         jobs = [Job("overview", overview_nb, {"figures_dir": FIGURES}, f"{SITE_TITLE}: overview", made_from)]
         jobs += [
@@ -127,7 +128,7 @@ def build(options: Options, progress: Progress = _silent) -> Result:
             scratch.mkdir()
             _run(jobs, stage.build, options, snapshot, scratch, progress)
             if options.html:
-                _write_index(jobs, stage.build, actions, snapshot)
+                _write_index(jobs, stage.build, actions, plan, snapshot)
             try:
                 stage.publish()  # a Ctrl-C meanwhile takes effect once the new site is in place
                 copied = _copy_charts(stage.output, options.figures_copy)
@@ -187,8 +188,8 @@ def _copy_charts(site: Path, figures_copy: Path | None) -> list[Path]:
         raise failed from None
 
 
-def _chosen_actions(requested: list[str] | None, data_dir: Path) -> list[str]:
-    valid = report_actions(data_dir)
+def _chosen_actions(requested: list[str] | None, plan: Plan) -> list[str]:
+    valid = report_actions(plan)
     if not requested:
         chosen = valid
     else:
@@ -198,7 +199,7 @@ def _chosen_actions(requested: list[str] | None, data_dir: Path) -> list[str]:
             raise ParameterError(
                 f"unknown action{'s' if len(unknown) > 1 else ''} {listed}; valid ids: {', '.join(valid)}"
             )
-        chosen = [check_action(a, data_dir) for a in dict.fromkeys(requested)]
+        chosen = [plan.action(a).action_id for a in dict.fromkeys(requested)]
     clash = sorted(set(chosen) & (RESERVED | {"overview"}))
     if clash:
         raise ParameterError(f"action id {clash[0]!r} is also the name of a file of the report site")
@@ -261,10 +262,10 @@ def _charts_of(job: Job, figures: Path) -> list[Path]:
     return [c for c in charts if c.stem == f"action_{job.name}"]
 
 
-def _write_index(jobs: list[Job], site: Path, actions: list[str], data_dir: Path) -> None:
+def _write_index(jobs: list[Job], site: Path, actions: list[str], plan: Plan, data_dir: Path) -> None:
     from .index import Entry, headlines, render
 
-    numbers = headlines(actions, data_dir)
+    numbers = headlines(plan, actions)
     entries = []
     for job in jobs:
         files = [("report", f"{job.name}.html"), ("notebook", f"{job.name}.ipynb")]

@@ -8,10 +8,10 @@ and loads nothing: its only links are to the reports, notebooks and charts besid
 from __future__ import annotations
 
 import html
-import os
 from dataclasses import dataclass, field
 
-from ..display import number, share
+from ..plan import Plan
+from ..tables import number, percent
 
 
 @dataclass
@@ -24,20 +24,23 @@ class Entry:
     files: list[tuple[str, str]] = field(default_factory=list)  # (label, relative href)
 
 
-def headlines(actions: list[str], data_dir: str | os.PathLike | None = None) -> dict[str, list]:
+def headlines(plan: Plan, actions: list[str]) -> dict[str, list]:
     """Headline numbers per report: ``overview`` and each action id → [(label, value), …]."""
     from .. import analysis, audit
 
-    summary = analysis.summary_by_action(data_dir).set_index("action_id")
+    summary = analysis.summary_by_action(plan).set_index("action_id")
     mine = summary.loc[[a for a in summary.index if a != "goals"]]
-    discrepancies = audit.discrepancies(data_dir)
-    corroborated = analysis.corroboration(data_dir)
+    discrepancies = audit.discrepancies(plan)
+    corroborated = analysis.corroboration(plan)
     out = {
         "overview": [
             ("actions", number(len(mine))),
             ("measures", number(mine["measures"].sum())),
             ("targets", number(summary["targets"].sum())),
-            ("measures with a number", share(mine["quantified_measures"].sum() / mine["measures"].sum())),
+            (
+                "measures with a number",
+                percent(mine["quantified_measures"].sum() / mine["measures"].sum() * 100),
+            ),
             ("figures checked against official sources", number(len(corroborated))),
             ("contradictions in the article", number(len(discrepancies))),
         ]
@@ -47,7 +50,7 @@ def headlines(actions: list[str], data_dir: str | os.PathLike | None = None) -> 
         out[action] = [
             ("measures", number(row["measures"])),
             ("targets", number(row["targets"])),
-            ("measures with a number", share(row["quantification_rate"])),
+            ("measures with a number", percent(row["quantified_percent"])),
             ("kinds of target", str(row["kinds"]) or "none"),
         ]
     return out

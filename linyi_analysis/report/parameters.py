@@ -1,9 +1,9 @@
 """The notebooks' parameters: which actions have a report, and checking the values given.
 
 papermill only logs a parameter name it does not know and runs on, and passes any value it is
-given; so each notebook checks its parameters in the cell after its ``parameters`` cell, with
-these functions, and stops at once with a message saying what is wrong and what is allowed.
-The report runner checks the same way before it starts a kernel.
+given; so each notebook checks its parameters in the cell after its ``parameters`` cell and
+stops at once with a message saying what is wrong and what is allowed: an action id through
+``plan.action(id)`` (the one check of an action id), a directory with :func:`check_figures_dir`.
 """
 
 from __future__ import annotations
@@ -11,40 +11,24 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..errors import ParameterError
+from ..plan import Plan
 
-class ParameterError(ValueError):
-    """A notebook parameter has a value the notebook cannot use; the message lists what is valid."""
+__all__ = ["ParameterError", "check_figures_dir", "report_actions"]
 
 
-def report_actions(data_dir: str | os.PathLike | None = None) -> list[str]:
+def report_actions(plan: Plan) -> list[str]:
     """Ids of the actions that get a report, in the article's order: every action but the goals.
 
     The overall goals (``order`` 0 in ``actions.csv``) have no measures of their own; they are
     part of the overview.
 
-    >>> report_actions()
+    >>> import linyi_analysis as la
+    >>> report_actions(la.load_plan())
     ['key_groups', 'employment', 'education', 'medical', 'urban', 'rural']
     """
-    from ..loaders import load_actions
-
-    actions = load_actions(data_dir)
+    actions = plan.actions.sort_values("order")
     return actions.loc[actions["order"] > 0, "action_id"].astype(str).tolist()
-
-
-def check_action(action, data_dir: str | os.PathLike | None = None) -> str:
-    """``action`` if it is the id of an action with a report, else :class:`ParameterError`.
-
-    >>> check_action("education")
-    'education'
-    >>> check_action("schools")
-    Traceback (most recent call last):
-    ...
-    linyi_analysis.report.parameters.ParameterError: unknown action 'schools'; valid ids: key_groups, employment, education, medical, urban, rural
-    """
-    valid = report_actions(data_dir)
-    if not isinstance(action, str) or action not in valid:
-        raise ParameterError(f"unknown action {action!r}; valid ids: {', '.join(valid)}")
-    return action
 
 
 def check_figures_dir(figures_dir) -> Path | None:

@@ -4,14 +4,15 @@ A stored notebook keeps what a reader and nbval need and nothing that changes fr
 or machine to machine:
 
 - notebook metadata: the kernelspec (``python3``) and the language name only;
-- cells: their id, source and tags; no execution counts, no other metadata;
-- outputs: those of a clean top-to-bottom run with the default parameters, without the
-  parts nbval does not compare (images, output metadata): a chart is stored as its text
-  form, ``[chart] <alt text>``, so a stored notebook is small and diffs cleanly.
+- cells: their id, source and tags, and the execution counts of a clean top-to-bottom run
+  (1, 2, 3, …); no other metadata;
+- outputs: those of that run with the default parameters, without the parts nbval does not
+  compare (images, output metadata): a chart is stored as its text form,
+  ``[chart] <alt text>``, so a stored notebook is small and diffs cleanly (run it to see the
+  charts).
 
-nbval compares only the cells that have an execution count; the pytest plugin
-:mod:`.nbval_strict` gives each code cell one while collecting, so strict ``pytest --nbval``
-compares every output.
+nbval compares the outputs of every cell that has an execution count, so stock
+``pytest --nbval notebooks/`` (no project plugin or configuration) compares every output.
 
 ``python -m linyi_analysis.report.stored`` re-runs the notebooks and stores them in this form
 (``make notebooks``); ``--check`` only reports notebooks that are not stored clean.
@@ -37,18 +38,20 @@ def clean(nb):
         "name": "python3",
     }
     nb.metadata = {"kernelspec": dict(kernelspec), "language_info": {"name": "python"}}
+    count = 0
     for cell in nb.cells:
         tags = cell.metadata.get("tags")
         cell.metadata = {"tags": tags} if tags else {}
         if cell.cell_type != "code":
             continue
-        cell.execution_count = None
+        count += 1  # as a clean top-to-bottom run numbers them (papermill's injected cell aside)
+        cell.execution_count = count
         outputs = []
         for out in cell.outputs:
             if "metadata" in out:
                 out.metadata = {}
             if "execution_count" in out:
-                out.execution_count = None
+                out.execution_count = count
             if "data" in out:
                 for mime in UNCOMPARED:
                     out.data.pop(mime, None)
@@ -70,8 +73,8 @@ def problems(nb) -> list[str]:
     if nb.metadata != wanted.metadata:
         found.append(f"notebook metadata other than the kernelspec: {sorted(nb.metadata)}")
     for i, (have, want) in enumerate(zip(nb.cells, wanted.cells, strict=True), start=1):
-        if have.get("execution_count") is not None:
-            found.append(f"cell {i}: has an execution count")
+        if have.get("execution_count") != want.get("execution_count"):
+            found.append(f"cell {i}: execution count is not that of a clean top-to-bottom run")
         if have.metadata != want.metadata:
             found.append(f"cell {i}: has metadata other than tags: {sorted(have.metadata)}")
         if have.get("outputs") != want.get("outputs"):

@@ -1,0 +1,158 @@
+"""The plan as one object: load it once, pass it around, cut it to one action.
+
+>>> import linyi_analysis as la
+>>> plan = la.load_plan()
+>>> medical = plan.action("medical")
+>>> len(medical.measures), medical.targets["label"].tolist()[:1]
+(7, ['20 institutions'])
+
+:func:`load_plan` is the one place (with the report's command line) where a data directory is
+resolved; everything below it takes a :class:`Plan`. Every frame a plan hands out is a copy
+(pandas' copy-on-write makes that cheap), so an analyst who edits one cannot change a later
+result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .errors import UnknownAction
+from .formatting import target_label
+from .resources import resource
+
+
+def target_kinds() -> list[str]:
+    """The kinds of target, in a fixed order: the unit kinds of ``units.csv``, then range and change."""
+    fields = {f["name"]: f for f in resource("units")["schema"]["fields"]}
+    return [*fields["kind"]["constraints"]["enum"], "range", "change"]
+
+
+def _target_kind(comparator: str, unit_kind: str) -> str:
+    if comparator == "range":
+        return "range"
+    if comparator in ("from_to", "increase_by"):
+        return "change"
+    return unit_kind
+
+
+def _enrich(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """``targets`` with what tables and charts need beside it (see :attr:`Plan.targets`)."""
+    units = tables["units"].set_index("unit")
+    measure_names = dict(zip(tables["measures"]["measure_id"], tables["measures"]["name"], strict=True))
+    action_names = dict(zip(tables["actions"]["action_id"], tables["actions"]["name"], strict=True))
+    t = tables["targets"].copy()
+    unit = t["unit"].astype(str)
+    t["action_name"] = t["action_id"].astype(object).map(action_names).astype("str")
+    t["measure_name"] = t["measure_id"].astype(object).map(measure_names).astype("str")
+    t["unit_label"] = unit.map(units["label"]).astype("str")
+    t["unit_kind"] = unit.map(units["kind"].astype(str)).astype("str")
+    kinds = [_target_kind(c, k) for c, k in zip(t["comparator"], t["unit_kind"], strict=True)]
+    t["target_kind"] = pd.Categorical(kinds, categories=target_kinds())
+    # A lead-paragraph row that names its body counterpart is the same commitment: counted once.
+    t["restates"] = (t["source_part"] == "headline") & t["counterpart_id"].notna()
+    t["label"] = pd.Series([target_label(r) for r in t.to_dict("records")], index=t.index, dtype="str")
+    order = t["measure_id"].cat.codes.where(t["measure_id"].notna(), -1)
+    # Tables and charts show targets in the order of their measures (goals first), file order within.
+    return t.assign(_order=order).sort_values("_order", kind="stable").drop(columns="_order")
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Plan:
+    """The validated tables of the plan, whole or cut to one action (:meth:`action`).
+
+    Attributes (each a fresh copy on every access): ``actions``, ``measures``, ``units``,
+    ``targets``, ``evidence``, ``non_targets``, and any other table of the data package by
+    :meth:`table`. ``targets`` carries, beside the columns of ``targets.csv`` (see
+    ``la.describe("targets")``): action_name, measure_name, unit_label, unit_kind, target_kind
+    (one of :func:`target_kinds`), restates (a lead-paragraph row restating a body row, which
+    counts once) and label (the figure as a person reads it, ``≥ 2.2 bn yuan``), in the order
+    of the measures.
+    """
+
+    _tables: Mapping[str, pd.DataFrame]
+    action_id: str | None = None
+    #: Results derived from the whole plan, computed once and shared by its cuts.
+    _memo: dict = field(default_factory=dict)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One table by name; in a cut plan, only the rows of its action (where it has an action_id)."""
+        frame = self._tables[name]
+        if self.action_id is not None and "action_id" in frame:
+            frame = frame[frame["action_id"] == self.action_id].reset_index(drop=True)
+        return frame.copy()
+
+    actions = property(lambda self: self.table("actions"), doc="The goals and the actions (one in a cut).")
+    measures = property(lambda self: self.table("measures"), doc="Every measure, in the article's order.")
+    units = property(lambda self: self.table("units"), doc="The vocabulary of units.")
+    targets = property(lambda self: self.table("targets"), doc="Every commitment, with labels and kinds.")
+    evidence = property(lambda self: self.table("evidence"), doc="Cited facts from outside the article.")
+    non_targets = property(lambda self: self.table("non_targets"), doc="Numbers that are not targets.")
+
+    @property
+    def whole(self) -> Plan:
+        """The plan with every action (itself when it is not cut)."""
+        return self if self.action_id is None else Plan(self._tables, None, self._memo)
+
+    @property
+    def action_ids(self) -> list[str]:
+        """Every action id, in the article's order (the goals first)."""
+        return [str(a) for a in self._tables["actions"]["action_id"].cat.categories]
+
+    def action(self, action_id: str) -> Plan:
+        """The plan cut to one action: the one check of an action id in the package.
+
+        Raises :class:`~linyi_analysis.errors.UnknownAction` (a ``ValueError``) listing the valid ids.
+
+        >>> import linyi_analysis as la
+        >>> la.load_plan().action("schools")
+        Traceback (most recent call last):
+        ...
+        linyi_analysis.errors.UnknownAction: unknown action 'schools'; valid ids: goals, key_groups, employment, education, medical, urban, rural
+        """
+        valid = self.action_ids
+        if not isinstance(action_id, str) or action_id not in valid:
+            raise UnknownAction(f"unknown action {action_id!r}; valid ids: {', '.join(valid)}")
+        return Plan(self._tables, action_id, self._memo)
+
+    def derived(self, name: str, compute: Callable[[Plan], pd.DataFrame]) -> pd.DataFrame:
+        """``compute(whole plan)``, worked out once per plan; a cut plan gets its action's rows."""
+        if name not in self._memo:
+            self._memo[name] = compute(self.whole)
+        frame = self._memo[name]
+        if self.action_id is not None and "action_id" in frame:
+            frame = frame[frame["action_id"].astype(str) == self.action_id].reset_index(drop=True)
+        return frame.copy()
+
+    def digest(self) -> str:
+        """SHA-256 of exactly the data this plan shows: every table's rows (a cut plan: its
+        action's rows and the tables without an action), in a stable text form."""
+        h = hashlib.sha256()
+        for name in sorted(self._tables):
+            frame = self.table(name)
+            h.update(name.encode() + b"\0" + frame.to_csv(index=False, lineterminator="\n").encode() + b"\0")
+        return h.hexdigest()
+
+    def __repr__(self) -> str:
+        cut = f" cut to {self.action_id!r}" if self.action_id else ""
+        t = self._tables
+        return (
+            f"<Plan{cut}: {len(self.table('targets'))} targets, {len(self.table('measures'))} measures, "
+            f"{len(self.table('evidence'))} evidence facts; tables: {', '.join(t)}>"
+        )
+
+
+def load_plan(data_dir: str | os.PathLike | None = None) -> Plan:
+    """The plan, validated: the data in ``data_dir``, else ``$LINYI_DATA_DIR``, else the package's own.
+
+    Raises :class:`~linyi_analysis.DataValidationError` listing every problem of every file.
+    """
+    from .loaders import load_tables
+
+    tables = load_tables(data_dir)
+    tables["targets"] = _enrich(tables)
+    return Plan(tables)

@@ -1,0 +1,364 @@
+"""The plan as tables for reading in a notebook: figures written in full, with their units.
+
+Each function takes a :class:`~linyi_analysis.plan.Plan` (whole, or cut to one action with
+``plan.action(id)``) and returns a view: a DataFrame of formatted strings with a fixed text
+form, so a notebook's stored outputs stay the same from run to run (nbval compares them), and
+data text is always escaped in HTML. For numbers to compute with, use the plan's frames.
+
+>>> import linyi_analysis as la
+>>> from linyi_analysis import tables
+>>> tables.targets(la.load_plan().action("employment"))["Target"].tolist()[:2]
+['47,300 posts', '47,300 posts']
+>>> tables.quantity(2200000000, "yuan"), tables.quantity(85, "%")
+('2,200,000,000 yuan', '85%')
+
+``show_figure(fig, alt=…)`` shows a chart as a PNG with alt text (and saves it when asked);
+``heading(plan)`` is an action's name as an escaped heading; ``setup()`` sets pandas to show
+whole cell texts and makes a chart returned by a cell show as a picture.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from .formatting import human_number, human_value, target_label
+from .plan import Plan
+
+
+def setup() -> None:
+    """Set pandas' display options for reading tables in a notebook: whole cell texts (no ``…``)
+    and up to 200 rows; and show a chart returned by a cell as a picture. Called once, at the
+    top of the project's notebooks."""
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_rows", 200)
+    from .plots import register_inline
+
+    register_inline()
+
+
+_COMPARATORS = {"=": "", ">=": "≥ ", ">": "> "}
+_PART = {"headline": "lead paragraph", "body": "body"}
+
+
+def number(value) -> str:
+    """A figure written out in full with thousands separators: ``47300`` → ``'47,300'``.
+
+    (:func:`linyi_analysis.formatting.human_number` with ``exact=True``; charts use its short
+    form, 47.3k.)
+
+    >>> number(2490000.0), number(83.1), number(None)
+    ('2,490,000', '83.1', 'n/a')
+    """
+    return human_number(value, exact=True)
+
+
+def quantity(value, label: str) -> str:
+    """A figure in full with its unit label; percentages are written ``85%``.
+
+    >>> quantity(5300, "posts"), quantity(80, "%")
+    ('5,300 posts', '80%')
+    """
+    return human_value(value, label, exact=True) if label else number(value)
+
+
+def percent(value, digits: int = 0) -> str:
+    """A percentage (0–100) rounded for reading: ``66.666`` → ``'67%'``; ``'n/a'`` without a value.
+
+    >>> percent(200 / 3, 1), percent(None)
+    ('66.7%', 'n/a')
+    """
+    if value is None or pd.isna(value):
+        return number(None)
+    return f"{float(value):,.{digits}f}%"
+
+
+def commitment(row: Mapping, label: str) -> str:
+    """What a target row commits to, in full figures with its unit ``label`` (for tables).
+
+    :func:`linyi_analysis.formatting.target_label` with every digit written:
+    ``=`` → ``2,000 beds``; ``>=`` → ``≥ 80%``; ``range`` → ``10–15 towns a year``;
+    ``increase_by`` → ``+10%``; ``from_to`` → ``4,500 → 5,000 yuan a year``.
+
+    >>> commitment({"comparator": "range", "value_min": 1, "value_max": 2}, "counties")
+    '1–2 counties'
+    """
+    return target_label({**row, "unit_label": label}, exact=True)
+
+
+def _labels(frame: pd.DataFrame, plan: Plan, unit_column: str = "unit") -> list[str]:
+    """The unit label of each row: its ``unit_label`` column, else the label in ``units.csv``."""
+    if "unit_label" in frame.columns:
+        return [str(v) for v in frame["unit_label"]]
+    units = plan.units
+    labels = dict(zip(units["unit"].astype(str), units["label"].astype(str), strict=True))
+    return [labels.get(str(u), str(u)) for u in frame[unit_column]]
+
+
+def _text(value) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def _view(columns: dict[str, list], index: list, name: str) -> pd.DataFrame:
+    return pd.DataFrame(columns, index=pd.Index([str(v) for v in index], name=name), dtype="str")
+
+
+def targets(plan: Plan, kind: str | None = None) -> pd.DataFrame:
+    """The plan's targets for reading, one row per target, indexed by ``target_id``.
+
+    ``kind``: only targets of that kind (``target_kind``: ``percent``, ``money``, ``range``,
+    ``change``…). Columns: Indicator, Target (the commitment with its unit, every digit),
+    Scope, Year, Stated in (lead paragraph or body).
+    """
+    t = plan.targets
+    if kind is not None:
+        t = t[t["target_kind"].astype(str) == kind]
+    return _view(
+        {
+            "Indicator": [str(v) for v in t["indicator"]],
+            "Target": [target_label(r, exact=True) for r in t.to_dict("records")],
+            "Scope": [str(v) for v in t["scope"]],
+            "Year": [str(v) for v in t["period"]],
+            "Stated in": [_PART.get(str(v), str(v)) for v in t["source_part"]],
+        },
+        t["target_id"],
+        "target",
+    )
+
+
+def summary(plan: Plan) -> pd.DataFrame:
+    """:func:`linyi_analysis.analysis.summary_by_action` for reading, one row per action.
+
+    >>> import linyi_analysis as la
+    >>> summary(la.load_plan()).loc["education", "Measures with a number"]
+    '2 of 4 (50%)'
+    """
+    from .analysis import summary_by_action
+
+    s = summary_by_action(plan)
+    return _view(
+        {
+            "Action": [str(v) for v in s["name"]],
+            "Measures": [number(v) for v in s["measures"]],
+            "Measures with a number": [
+                f"{number(q)} of {number(m)} ({percent(p)})" if m else "–"
+                for q, m, p in zip(
+                    s["quantified_measures"], s["measures"], s["quantified_percent"], strict=True
+                )
+            ],
+            "Targets": [number(v) for v in s["targets"]],
+            "Kinds of target": [_text(v) for v in s["kinds"]],
+            "Official facts": [number(v) for v in s["evidence"]],
+        },
+        s["action_id"],
+        "action",
+    )
+
+
+def measures(plan: Plan) -> pd.DataFrame:
+    """Measures in the article's order, each with the number of targets attached to it (a
+    lead-paragraph row restating a body target is not counted again)."""
+    t = plan.targets
+    counts = t.loc[~t["restates"], "measure_id"].astype(str).value_counts()
+    m = plan.measures
+    return _view(
+        {
+            "No.": [number(v) for v in m["order"]],
+            "Measure": [str(v) for v in m["name"]],
+            "Targets": [number(counts.get(str(v), 0)) for v in m["measure_id"]],
+        },
+        m["measure_id"],
+        "measure",
+    )
+
+
+def ratios(plan: Plan) -> pd.DataFrame:
+    """:func:`linyi_analysis.ratios.derived_ratios` for reading: what, value, how it is worked out."""
+    from .ratios import derived_ratios
+
+    r = derived_ratios(plan)
+    return _view(
+        {
+            "Ratio": [str(v) for v in r["description"]],
+            "Value": [quantity(v, lab) for v, lab in zip(r["value"], _labels(r, plan), strict=True)],
+            "Calculation": [_text(v) for v in r["calculation"]],
+            "From": [str(v) for v in r["source"]],
+        },
+        r["ratio_id"],
+        "ratio",
+    )
+
+
+def spending(plan: Plan) -> pd.DataFrame:
+    """:func:`linyi_analysis.ratios.spending_ratios` for reading: the target, the reported shares
+    (each with what it is a share of) and the shares derived from spending amounts."""
+    from .ratios import spending_ratios
+
+    s = spending_ratios(plan)
+    return pd.DataFrame(
+        {
+            "Kind": [str(v) for v in s["kind"]],
+            "Period": [str(v) for v in s["period"]],
+            "What": [str(v) for v in s["indicator"]],
+            "Share": [
+                _COMPARATORS.get(_text(c), "") + quantity(v, "%")
+                for v, c in zip(s["value"], s["comparator"], strict=True)
+            ],
+            "Share of": [_text(v) for v in s["denominator"]],
+            "Source": [_text(v) for v in s["source"]],
+        },
+        dtype="str",
+    )
+
+
+def evidence(plan: Plan) -> pd.DataFrame:
+    """Facts from outside the article for reading, with their citation and the Chinese passage."""
+    e = plan.evidence
+    return _view(
+        {
+            "Fact": [str(v) for v in e["topic"]],
+            "Period": [str(v) for v in e["period"]],
+            "Value": [quantity(v, lab) for v, lab in zip(e["value"], _labels(e, plan), strict=True)],
+            "Target": [_text(v) for v in e["target_id"]],
+            "Relation": [_text(v) for v in e["relation"]],
+            "Publisher": [str(v) for v in e["publisher"]],
+            "Published": [str(v) for v in e["published"]],
+            "Passage": [str(v) for v in e["quote_zh"]],
+        },
+        e["fact_id"],
+        "fact",
+    )
+
+
+def corroboration(plan: Plan) -> pd.DataFrame:
+    """:func:`linyi_analysis.analysis.corroboration` for reading: plan figure, official figure,
+    the difference in the unit and relative to the plan (``undefined`` for a plan figure of 0)."""
+    from .analysis import corroboration as pairs
+
+    c = pairs(plan)
+    labels = _labels(c, plan)
+    return _view(
+        {
+            "Indicator": [str(v) for v in c["indicator"]],
+            "Plan": [quantity(v, lab) for v, lab in zip(c["plan_value"], labels, strict=True)],
+            "Official": [quantity(v, lab) for v, lab in zip(c["evidence_value"], labels, strict=True)],
+            "Difference": [_signed(v) for v in c["difference"]],
+            "Relative": [
+                "undefined" if pd.isna(v) else _signed(round(float(v), 3), "%")
+                for v in c["relative_difference_percent"]
+            ],
+            "Publisher": [str(v) for v in c["publisher"]],
+            "Published": [str(v) for v in c["published"]],
+        },
+        c["target_id"],
+        "target",
+    )
+
+
+def discrepancies(plan: Plan) -> pd.DataFrame:
+    """:func:`linyi_analysis.audit.discrepancies` for reading: the lead paragraph's figure beside
+    the body's, the difference, and both quotes."""
+    from .audit import discrepancies as found
+
+    d = found(plan)
+    labels = _labels(d, plan)
+    return _view(
+        {
+            "Indicator": [str(v) for v in d["indicator"]],
+            "Lead paragraph": [quantity(v, lab) for v, lab in zip(d["headline_value"], labels, strict=True)],
+            "Body": [quantity(v, lab) for v, lab in zip(d["body_value"], labels, strict=True)],
+            "Difference": [_signed(v) for v in d["difference"]],
+            "Lead paragraph says": [str(v) for v in d["headline_quote"]],
+            "Body says": [str(v) for v in d["body_quote"]],
+        },
+        d["headline_target_id"],
+        "target",
+    )
+
+
+def _signed(value, label: str = "") -> str:
+    """``+261``, ``−1,200``, ``0``; ``label`` as in :func:`quantity`."""
+    if value is None or pd.isna(value):
+        return number(None)
+    sign = "+" if value > 0 else "−" if value < 0 else ""
+    return sign + quantity(abs(float(value)), label)
+
+
+class Heading:
+    """A heading built from data text, with an optional line under it: escaped in HTML, plain in text.
+
+    >>> Heading("Pocket parks <143>")._repr_html_()
+    '<h2>Pocket parks &lt;143&gt;</h2>'
+    """
+
+    def __init__(self, text: str, level: int = 2, note: str | None = None):
+        self.text, self.level, self.note = str(text), int(level), note
+
+    def _repr_html_(self) -> str:
+        note = f"<p><em>{html.escape(self.note)}</em></p>" if self.note else ""
+        return f"<h{self.level}>{html.escape(self.text)}</h{self.level}>{note}"
+
+    def __repr__(self) -> str:
+        return f"{self.text}\n{self.note}" if self.note else self.text
+
+
+def heading(plan: Plan) -> Heading:
+    """A cut plan's action name as a heading, with the article's own heading for it under it.
+
+    >>> import linyi_analysis as la
+    >>> heading(la.load_plan().action("medical"))
+    Medical services for the public
+    The article's heading: "Mass medical treatment service improvement actions"
+    """
+    if plan.action_id is None:
+        raise ValueError("heading() needs a plan cut to one action: plan.action(action_id)")
+    row = plan.actions.iloc[0]
+    return Heading(str(row["name"]), 2, f'The article\'s heading: "{row["name_source"]}"')
+
+
+class Figure:
+    """A rendered chart: a PNG (no timestamp or software tag: same bytes every run) and its alt text.
+
+    In a notebook it shows as the image; its text form is the alt text, so the stored
+    output of a chart cell is stable and says what the chart shows.
+    """
+
+    def __init__(self, png: bytes, alt: str):
+        self.png, self.alt = png, alt
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        data = {"image/png": self.png, "text/plain": f"[chart] {self.alt}"}
+        return data, {"image/png": {"alt": self.alt}}
+
+    def __repr__(self) -> str:
+        return f"[chart] {self.alt}"
+
+
+def show_figure(fig, *, alt: str, name: str | None = None, directory: str | os.PathLike | None = None):
+    """Render a matplotlib figure for display (PNG with alt text) and release it.
+
+    With ``name`` and a non-empty ``directory``, the chart is saved there as PNG and SVG through
+    :func:`linyi_analysis.plots.save_figure`, and the PNG shown is that file (drawn once, not
+    twice). Returns a :class:`Figure`; a notebook cell ending with it shows the chart once (the
+    figure is closed, so pyplot does not show it again).
+    """
+    if directory and name:
+        from .plots import save_figure
+
+        png = next(p for p in save_figure(fig, name, Path(directory)) if p.suffix == ".png").read_bytes()
+    else:
+        from .plots import theme
+
+        buf = io.BytesIO()
+        with theme():  # as save_figure draws it
+            fig.savefig(buf, format="png", metadata={"Software": None}, bbox_inches="tight", pad_inches=0.15)
+        png = buf.getvalue()
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close(fig)
+    return Figure(png, alt)
