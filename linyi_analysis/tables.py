@@ -38,7 +38,7 @@ def setup() -> None:
     top of the project's notebooks."""
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_rows", 200)
-    from .plots import register_inline
+    from .plots import register_inline  # (importing plots registers it already; said here for clarity)
 
     register_inline()
 

@@ -35,3 +35,6 @@ __all__ = [
     "save_figure",
     "theme",
 ]
+
+# In a notebook, a chart returned by a cell shows as a picture from the first use of la.plots on.
+register_inline()
