@@ -152,3 +152,18 @@ def add_zero_target(data_dir: Path, zero: str = "0") -> tuple[str, str]:
         action_id="urban",
     )
     return ZERO, ZERO_FACT
+
+
+def add_action(data_dir: Path) -> None:
+    """Append an action ``transport`` (no measures, no targets) to a copy's actions.csv."""
+    rows = read_rows(data_dir / "actions.csv")
+    rows.append(
+        {
+            **dict.fromkeys(rows[0], ""),
+            "action_id": "transport",
+            "order": str(len(rows)),
+            "name": "Transport",
+            "name_source": "bus services",  # verbatim in the article, as the loader requires
+        }
+    )
+    write_rows(data_dir / "actions.csv", rows)

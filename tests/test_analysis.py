@@ -11,8 +11,7 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import read_rows, write_rows
-from extra_rows import FACT, PART, REPORTED, SHARE, WAGE, add_evidence, add_rows, add_zero_target
+from extra_rows import FACT, PART, REPORTED, SHARE, WAGE, add_action, add_evidence, add_rows, add_zero_target
 
 import linyi_analysis as la
 from linyi_analysis import analysis
@@ -341,20 +340,6 @@ def test_an_added_action_is_a_valid_id(data_copy):
     assert len(transport.targets) == 0
     with pytest.raises(la.UnknownAction, match="transport"):
         la.load_plan().action("transport")  # the shipped data has no such action
-
-
-def add_action(data_dir) -> None:
-    rows = read_rows(data_dir / "actions.csv")
-    rows.append(
-        {
-            **dict.fromkeys(rows[0], ""),
-            "action_id": "transport",
-            "order": str(len(rows)),
-            "name": "Transport",
-            "name_source": "bus services",  # verbatim in the article, as the loader requires
-        }
-    )
-    write_rows(data_dir / "actions.csv", rows)
 
 
 def test_unknown_action_error_lists_the_valid_ids_and_is_a_package_error(plan):
