@@ -50,6 +50,10 @@ class DataValidationError(Error, ValueError):
         n = len(self.problems)
         super().__init__(f"{n} problem{'s' if n != 1 else ''} in the data:\n{lines}")
 
+    def __reduce__(self):
+        # Rebuilt from the problems (the default would pass the message string as ``problems``).
+        return (type(self), (self.problems,))
+
 
 def _sort_key(p: Problem):
     return (p.file, -1 if p.row is None else p.row, p.column or "", p.message)

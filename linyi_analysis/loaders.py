@@ -46,7 +46,8 @@ def load_tables(data_dir: str | os.PathLike | None = None) -> dict[str, pd.DataF
             validated_cache.remember(key[1])
         _cache.clear()  # one directory state at a time is all a session needs
         _cache[key] = _apply_types(tables)
-    return _cache[key]
+    # Copies: a caller who edits a frame (or the dict) must not change what the next caller gets.
+    return {name: frame.copy() for name, frame in _cache[key].items()}
 
 
 def _apply_types(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

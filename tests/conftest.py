@@ -22,24 +22,37 @@ PROJECT = Path(__file__).resolve().parents[1]
 os.environ["LINYI_CACHE_DIR"] = tempfile.mkdtemp(prefix="linyi-cache-")
 
 
+def in_ci() -> bool:
+    """Under CI (``CI=true``, as CI services set it) a missing input fails instead of skipping."""
+    return os.environ.get("CI", "").lower() in ("true", "1")
+
+
+def skip_or_fail(reason: str):
+    """Skip where the input is simply not on this machine; fail under CI, where it must be."""
+    if in_ci():
+        pytest.fail(f"CI=true: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def source_text() -> str:
-    """The full article text, SHA-256 checked; the test skips with where it looked if it is absent."""
+    """The full article text, SHA-256 checked; skips with where it looked if absent (fails under CI)."""
     try:
         return read_source(find_source())
     except SourceNotFound as exc:
-        pytest.skip(str(exc))
+        skip_or_fail(str(exc))
 
 
 @pytest.fixture(scope="session")
 def evidence_source() -> list[dict]:
-    """The rows of the shared external-evidence file evidence.csv is copied from (skips if absent)."""
-    from linyi_analysis.evidence import EvidenceSourceNotFound, find_evidence_source
+    """The rows of the shared external-evidence file evidence.csv is copied from (skips if absent,
+    fails under CI)."""
+    from linyi_analysis.audit import EvidenceSourceNotFound, find_evidence_source
 
     try:
         return read_rows(find_evidence_source())
     except EvidenceSourceNotFound as exc:
-        pytest.skip(str(exc))
+        skip_or_fail(str(exc))
 
 
 @pytest.fixture

@@ -101,3 +101,69 @@ def add_rows(data_dir: Path) -> dict:
     write_rows(data_dir / "evidence.csv", evidence)
     figures["jobs"] = float(jobs["value"])
     return figures
+
+
+def add_evidence(data_dir: Path, **values) -> dict:
+    """Append one evidence row (invented for a test, with a placeholder citation); return it."""
+    rows = read_rows(data_dir / "evidence.csv")
+    row = {
+        **dict.fromkeys(rows[0], ""),
+        "quote_zh": "示例",
+        "url": "https://example.org/fixture",
+        "publisher": "fixture",
+        "published": "2022-01-01",
+        "period": "2022",
+        **values,
+    }
+    write_rows(data_dir / "evidence.csv", [*rows, row])
+    return row
+
+
+ZERO = "fx_zero_target"  # a target of 0 (or -0), with an independent figure of 5
+ZERO_FACT = "fx_zero_official"
+
+
+def add_zero_target(data_dir: Path, zero: str = "0") -> tuple[str, str]:
+    """A valid target of ``zero`` parks and an official figure of 5 for it; return both ids."""
+    targets = read_rows(data_dir / "targets.csv")
+    parks = next(r for r in targets if r["target_id"] == "urb_pocket_parks")
+    targets.append(
+        _target(
+            parks,
+            target_id=ZERO,
+            action_id="urban",
+            measure_id=parks["measure_id"],
+            indicator="Fixture parks closed",
+            value=zero,
+            comparator="=",
+            unit="parks",
+        )
+    )
+    write_rows(data_dir / "targets.csv", targets)
+    add_evidence(
+        data_dir,
+        fact_id=ZERO_FACT,
+        kind="corroboration",
+        topic="fixture parks closed",
+        value="5",
+        unit="parks",
+        target_id=ZERO,
+        relation="same_figure",
+        action_id="urban",
+    )
+    return ZERO, ZERO_FACT
+
+
+def add_action(data_dir: Path) -> None:
+    """Append an action ``transport`` (no measures, no targets) to a copy's actions.csv."""
+    rows = read_rows(data_dir / "actions.csv")
+    rows.append(
+        {
+            **dict.fromkeys(rows[0], ""),
+            "action_id": "transport",
+            "order": str(len(rows)),
+            "name": "Transport",
+            "name_source": "bus services",  # verbatim in the article, as the loader requires
+        }
+    )
+    write_rows(data_dir / "actions.csv", rows)

@@ -1,4 +1,9 @@
-"""The analysis: per-action summary, derived ratios, spending ratios and corroboration, all from the data."""
+"""The analysis: per-action summary, derived ratios, spending ratios and corroboration.
+
+Expected values come from outside the code: figures worked out by hand from the article
+(47,300 = 42,000 + 5,300; 2,650 of 3,442; 36,000 households in 297 projects), the article's own
+counts of its measures, and literal periods and ids written here.
+"""
 
 from __future__ import annotations
 
@@ -6,130 +11,206 @@ import re
 
 import pandas as pd
 import pytest
-from extra_rows import FACT, PART, REPORTED, SHARE, WAGE, add_rows
+from extra_rows import FACT, PART, REPORTED, SHARE, WAGE, add_action, add_evidence, add_rows, add_zero_target
 
 import linyi_analysis as la
-from linyi_analysis import analysis, formatting
+from linyi_analysis import analysis
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return la.load_plan()
 
 
 def _evaluate(calculation: str) -> float:
-    """The value of a recorded calculation such as ``(5,000 − 4,500) / 4,500 × 100 = 11.1``."""
-    left = calculation.split(" = ")[0].replace(",", "").replace("×", "*").replace("−", "-")
+    """The value of a recorded calculation such as ``(5,000 − 4,500) / 4,500 × 100 ≈ 11.1``."""
+    left = re.split(r" = | ≈ ", calculation)[0].replace(",", "").replace("×", "*").replace("−", "-")
     assert re.fullmatch(r"[\d.()+\-*/ ]+", left), left
     return eval(left)  # digits and operators only (checked above)
 
 
-def test_action_targets_are_the_actions_rows():
-    targets = la.load_targets()
-    for action_id in la.load_actions()["action_id"].astype(str):
-        mine = analysis.action_targets(action_id)
-        assert sorted(mine["target_id"]) == sorted(
-            targets.loc[targets["action_id"] == action_id, "target_id"]
-        )
-        assert (mine["action_id"] == action_id).all()
-        assert mine["label"].str.len().gt(0).all()
+# The article's counts of its measures, counted by hand in the article ("construction of 9
+# aspects", "from these 4 aspects", "from four aspects", "from 7 aspects", "Eight aspects",
+# "These 6 aspects"); the goals are no action with measures.
+ARTICLE_MEASURES = {
+    "goals": 0,
+    "key_groups": 9,
+    "employment": 4,
+    "education": 4,
+    "medical": 7,
+    "urban": 8,
+    "rural": 6,
+}
 
 
-def test_unknown_action_lists_the_valid_ids():
-    with pytest.raises(ValueError, match="unknown action_id 'transport'") as info:
-        analysis.action_targets("transport")
-    for action_id in la.load_actions()["action_id"].astype(str):
-        assert action_id in str(info.value)
+def test_measure_counts_are_the_articles(plan):
+    summary = analysis.summary_by_action(plan).set_index("action_id")
+    assert summary["measures"].to_dict() == ARTICLE_MEASURES
+    stated = summary["measures_stated"].dropna().astype(int).to_dict()
+    assert stated == {k: v for k, v in ARTICLE_MEASURES.items() if v}
 
 
-def test_labels_read_as_the_figures_of_the_row():
-    t = analysis.all_targets()
-    units = la.load_units().set_index("unit")["label"]
-    for _, r in t.iterrows():
-        unit = units[r["unit"]]
-        if r["comparator"] == "range":
-            assert r["label"].startswith(formatting.human_number(r["value_min"]))
-            assert formatting.human_value(r["value_max"], unit) in r["label"]
-        else:
-            assert formatting.human_value(r["value"], unit) in r["label"], r["target_id"]
-        if r["comparator"] == "from_to":
-            assert r["label"].startswith(formatting.human_number(r["baseline"]) + " → ")
+def test_quantified_percent_is_a_percent(plan):
+    summary = analysis.summary_by_action(plan).set_index("action_id")
+    # education: 2 of its 4 measures carry a number (see the docstring example of summary_by_action)
+    assert summary.at["education", "quantified_percent"] == 50.0
+    assert pd.isna(summary.at["goals", "quantified_percent"])  # no measures: no rate
+    rates = summary["quantified_percent"].dropna()
+    assert ((rates >= 0) & (rates <= 100)).all() and rates.max() > 1  # 0–100, not a fraction
 
 
-def test_summary_by_action_counts_the_data():
-    summary = analysis.summary_by_action().set_index("action_id")
-    actions, measures, targets = la.load_actions(), la.load_measures(), la.load_targets()
-    assert list(summary.index) == list(actions["action_id"].astype(str))
-    stated = actions.set_index("action_id")["measures_stated"].dropna()
-    for action_id, row in summary.iterrows():
-        mine = targets[targets["action_id"] == action_id]
-        restating = (mine["source_part"] == "headline") & mine["counterpart_id"].notna()
-        assert row["target_rows"] == len(mine)
-        assert row["targets"] == len(mine) - restating.sum()
-        assert row["measures"] == (measures["action_id"] == action_id).sum()
-        if action_id in stated.index:  # the article's own count of its measures
-            assert row["measures"] == stated[action_id]
-        assert row["quantified_measures"] == mine["measure_id"].dropna().nunique()
-        assert sum(row[k] for k in analysis.target_kinds()) == row["targets"]
-        if row["measures"]:
-            assert row["quantification_rate"] == row["quantified_measures"] / row["measures"]
-        else:
-            assert pd.isna(row["quantification_rate"])
-    assert summary["targets"].sum() > 0 and summary["evidence"].sum() == len(
-        la.load_evidence().dropna(subset=["action_id"])
-    )
+def test_the_articles_figures_worked_by_hand(plan):
+    """47,300 posts = 42,000 rural + 5,300 urban → 88.8% / 11.2%, nothing left unitemised;
+    2,650 of 3,442 shantytown units → 77.0%; 36,000 households / 297 projects ≈ 121.2;
+    the veterans' subsidy 4,500 → 5,000 yuan: +500, +11.1%."""
+    r = la.derived_ratios(plan).set_index("ratio_id")["value"].astype(float).round(1)
+    posts = "emp_public_welfare_posts"
+    assert r[f"{posts}_rural:share:{posts}"] == 88.8
+    assert r[f"{posts}_urban:share:{posts}"] == 11.2
+    assert r[f"{posts}:remainder:parts"] == 0
+    assert f"{posts}.not_itemised:share:{posts}" not in r.index  # nothing left to share out
+    assert r["urb_shantytown_completed:ratio:urb_shantytown_started"] == 77.0
+    assert r["urb_old_community_households:per_unit:urb_old_community_projects"] == 121.2
+    assert r["kg_veteran_subsidy:change:baseline"] == 500
+    assert r["kg_veteran_subsidy:relative_change:baseline"] == 11.1
+    # the official 36,261 households against the plan's 36,000: +261, i.e. 261/36,000 = 0.725%
+    assert r["old_households_2022:difference:urb_old_community_households"] == 261
+    c = analysis.corroboration(plan).set_index("fact_id")
+    assert c.at["old_households_2022", "relative_difference_percent"] == pytest.approx(0.725)
 
 
-def test_derived_ratios_follow_the_relationships():
-    ratios = analysis.derived_ratios().set_index("ratio_id")
-    targets = la.load_targets().set_index("target_id")
+def test_every_ratio_records_a_calculation_that_gives_its_value(plan):
+    ratios = la.derived_ratios(plan)
     assert len(ratios) > 0
-    for tid, t in targets.iterrows():
-        if not pd.isna(t["part_of"]):
-            expected = t["value"] / targets.at[t["part_of"], "value"] * 100
-            assert ratios.at[f"{tid}:share", "value"] == pytest.approx(expected)
-        if not pd.isna(t["ratio_to"]):
-            kind = "ratio" if targets.at[t["ratio_to"], "unit"] == t["unit"] else "per_unit"
-            scale = 100 if kind == "ratio" else 1
-            assert ratios.at[f"{tid}:{kind}", "value"] == pytest.approx(
-                t["value"] / targets.at[t["ratio_to"], "value"] * scale
-            )
-        if t["comparator"] == "from_to":
-            rise = t["value"] - t["baseline"]
-            assert ratios.at[f"{tid}:change", "value"] == pytest.approx(rise)
-            assert ratios.at[f"{tid}:relative_change", "value"] == pytest.approx(rise / t["baseline"] * 100)
-    # components of a total that add up give shares adding up to 100
-    shares = ratios[ratios["kind"] == "share"].dropna(subset=["target_id"])
-    plan_shares = shares[shares["source"] == "plan"]
-    totals = targets.loc[plan_shares.index.str.removesuffix(":share"), "part_of"]
-    for total, share_sum in plan_shares["value"].groupby(totals.values).sum().items():
-        parts = targets.loc[targets["part_of"] == total, "value"].sum()
-        if parts == targets.at[total, "value"]:
-            assert share_sum == pytest.approx(100)
-
-
-def test_every_ratio_records_a_formula_that_gives_its_value():
-    ratios = analysis.derived_ratios()
-    ids = set(la.load_targets()["target_id"]) | set(la.load_evidence()["fact_id"])
     for _, r in ratios.iterrows():
-        assert _evaluate(r["calculation"]) == pytest.approx(float(r["value"]))
-        for name in r["inputs"].split(", "):
-            assert name.split(".")[0] in ids, name
-            assert name in r["formula"]
+        assert _evaluate(r["calculation"]) == pytest.approx(float(r["value"])), r["ratio_id"]
+        # the formula names the ids the id names
+        assert r["numerator"] in r["formula"], r["ratio_id"]
 
 
-def test_evidence_shares_follow_part_of():
-    ratios = analysis.derived_ratios()
-    ev = la.load_evidence().set_index("fact_id")
-    components = ev.dropna(subset=["part_of"])
-    assert len(components) > 0
-    for fid, f in components.iterrows():
-        row = ratios[ratios["ratio_id"] == f"{fid}:share"].iloc[0]
-        assert row["value"] == pytest.approx(f["value"] / ev.at[f["part_of"], "value"] * 100)
-        assert row["period"] == f["period"] and row["source"] == "evidence"
+KINDS = {"share", "ratio", "per_unit", "change", "relative_change", "remainder", "difference"}
 
 
-def test_corroboration_matches_the_cited_evidence(evidence_source):
-    c = analysis.corroboration()
+def test_ratio_ids_are_numerator_kind_denominator_and_unique(plan):
+    ratios = la.derived_ratios(plan)
+    assert ratios["ratio_id"].is_unique
+    for _, r in ratios.iterrows():
+        assert r["ratio_id"] == f"{r['numerator']}:{r['kind']}:{r['denominator']}"
+        assert r["kind"] in KINDS | {"relative_difference"}
+
+
+def test_ratio_ids_stay_unique_with_a_second_component_fact(data_copy):
+    """Defect 5: a second component fact for one target gave two rows with one id."""
+    add_evidence(
+        data_copy,
+        fact_id="fx_parks_district_2022",
+        kind="corroboration",
+        topic="pocket parks built by the districts",
+        value="30",
+        unit="parks",
+        target_id="urb_pocket_parks",
+        relation="component",
+        action_id="urban",
+    )
+    ratios = la.derived_ratios(la.load_plan(data_copy))
+    assert ratios["ratio_id"].is_unique
+    shares = ratios.query("kind == 'share' and denominator == 'urb_pocket_parks'")["ratio_id"].tolist()
+    assert sorted(shares) == [
+        "fx_parks_district_2022:share:urb_pocket_parks",
+        "pocket_parks_direct_2022:share:urb_pocket_parks",
+    ]
+
+
+def test_spending_shares_are_listed_in_time_order(data_copy):
+    """Defect 4: periods sorted as text put 2019-12 before 2019-H1 and 2019-Q1 last."""
+    for period, value in [("2019-Q1", "78"), ("2019-H2", "84"), ("2019-12", "85")]:
+        add_evidence(
+            data_copy,
+            fact_id=f"fx_share_{period.lower().replace('-', '')}",
+            kind="spending_share",
+            topic="livelihood spending share of fiscal expenditure",
+            period=period,
+            value=value,
+            unit="percent",
+            target_id="goals_livelihood_spending_share",
+            relation="history",
+            action_id="goals",
+        )
+    s = la.spending_ratios(la.load_plan(data_copy))
+    reported = s.loc[s["kind"] == "reported", "period"].tolist()
+    assert reported == ["2014-H1", "2019-Q1", "2019-H1", "2019-H2", "2019-12", "2025-Q1"]
+
+
+def test_spending_ratios_hold_spending_only(plan):
+    """Defect 6: the veterans' subsidy rise (11.1%) sat in the spending table under "Share"."""
+    s = la.spending_ratios(plan)
+    assert "kg_veteran_subsidy:relative_change:baseline" not in set(s["ratio_id"])
+    assert not (s["value"].astype(float).round(1) == 11.1).any()
+    assert set(s["kind"]) == {"target", "reported", "derived"}
+    assert s.loc[s["kind"] == "target", "target_id"].tolist() == ["goals_livelihood_spending_share"]
+    # the reported shares, as the evidence file lists them: 69% (2014-H1), 82% (2019-H1), 83.1% (2025-Q1)
+    reported = s[s["kind"] == "reported"]
+    assert reported[["period", "value"]].values.tolist() == [
+        ["2014-H1", 69.0],
+        ["2019-H1", 82.0],
+        ["2025-Q1", 83.1],
+    ]
+    # education spending within livelihood spending, 2014-H1: 5.54 bn / 15.16 bn = 36.5%
+    derived = s[s["kind"] == "derived"].set_index("fact_id")
+    assert round(float(derived.at["spend_edu_2014h1", "value"]), 1) == 36.5
+    assert derived.at["spend_edu_2014h1", "denominator"] == "livelihood spending"
+    evidence = la.load_evidence().set_index("fact_id")
+    assert set(evidence.loc[derived.index, "kind"]) == {"spending_amount"}
+
+
+def test_spending_shares_say_what_they_are_a_share_of(plan):
+    """Defect 7: the reported shares have different denominators; the frame has a column for it."""
+    s = la.spending_ratios(plan)
+    assert "denominator" in s.columns
+    assert (s.loc[s["kind"] == "derived", "denominator"] != "").all()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="DATA MISSING: evidence.csv has no 'denominator' for the reported spending shares yet "
+    "(the lead adds it); the article's sources say 公共财政支出 / 财政支出 / 一般公共预算支出",
+)
+def test_reported_spending_shares_name_their_denominator(plan):
+    s = la.spending_ratios(plan)
+    reported = s[s["kind"] == "reported"].set_index("period")["denominator"].to_dict()
+    # Hand-read from each share's topic/quote in the shared evidence file.
+    assert reported == {
+        "2014-H1": "public fiscal expenditure",
+        "2019-H1": "fiscal expenditure",
+        "2025-Q1": "general public budget expenditure",
+    }
+
+
+@pytest.mark.parametrize("zero", ["0", "-0"])
+def test_a_plan_figure_of_zero_has_an_undefined_relative_difference(data_copy, zero):
+    """Valid data must not crash: official 5 against a plan figure of 0 is +5, relative undefined."""
+    target, fact = add_zero_target(data_copy, zero)
+    plan = la.load_plan(data_copy)
+    ratios = la.derived_ratios(plan).set_index("ratio_id")
+    rel = ratios.loc[f"{fact}:relative_difference:{target}"]
+    assert pd.isna(rel["value"])
+    assert "undefined" in rel["calculation"]
+    assert ratios.at[f"{fact}:difference:{target}", "value"] == 5
+    c = analysis.corroboration(plan).set_index("fact_id")
+    assert pd.isna(c.at[fact, "relative_difference_percent"]) and c.at[fact, "difference"] == 5
+
+
+def test_corroboration_matches_the_cited_evidence(plan, evidence_source):
+    c = analysis.corroboration(plan)
     source = {r["fact_id"]: r for r in evidence_source}
-    targets = la.load_targets().set_index("target_id")
-    same = la.load_evidence()
-    assert len(c) == (same["relation"] == "same_figure").sum() > 0
+    same = [r for r in evidence_source if r["fact_id"] in set(la.load_evidence()["fact_id"])]
+    assert len(c) == 3 and len(same) > 0
+    # the plan's figures, as the article writes them: 297 projects, 36,000 households, 143 parks
+    assert c.set_index("fact_id")["plan_value"].to_dict() == {
+        "old_projects_2022": 297.0,
+        "old_households_2022": 36000.0,
+        "pocket_parks_plan_2022": 143.0,
+    }
     for _, r in c.iterrows():
         cited = source[r["fact_id"]]
         assert r["evidence_value"] == float(cited["value"])
@@ -139,70 +220,88 @@ def test_corroboration_matches_the_cited_evidence(evidence_source):
             cited["published"],
             cited["quote_zh"],
         )
-        assert r["plan_value"] == targets.at[r["target_id"], "value"]
-        assert r["quote"] == targets.at[r["target_id"], "quote"]
-        assert r["difference"] == float(cited["value"]) - targets.at[r["target_id"], "value"]
-        assert r["relative_difference"] == pytest.approx(r["difference"] / r["plan_value"])
 
 
-def test_corroboration_plan_figures_are_in_the_article(source_text):
+def test_corroboration_plan_figures_are_in_the_article(plan, source_text):
     from linyi_analysis import audit
 
-    figures = audit.figure_check(source_text).set_index(["target_id", "column"])
-    for tid in analysis.corroboration()["target_id"]:
+    figures = audit.figure_check(plan, source_text).set_index(["target_id", "column"])
+    for tid in analysis.corroboration(plan)["target_id"]:
         assert figures.at[(tid, "value"), "in_quote"], tid
 
 
-def test_spending_ratios_match_the_cited_sources(evidence_source):
-    s = analysis.spending_ratios()
-    targets = la.load_targets().set_index("target_id")
-    reported = s[s["kind"] == "reported"]
-    cited = [r for r in evidence_source if r["kind"] == "spending_share"]
-    assert len(reported) == len(cited) > 0
-    by_fact = reported.set_index("fact_id")
-    for r in cited:
-        row = by_fact.loc[r["fact_id"]]
-        assert (row["period"], row["value"], row["url"], row["quote"]) == (
-            r["period"],
-            float(r["value"]),
-            r["url"],
-            r["quote_zh"],
-        )
-    plan = s[s["kind"] == "target"]
-    assert set(plan["target_id"]) == set(reported["target_id"])
-    for _, row in plan.iterrows():
-        assert row["value"] == targets.at[row["target_id"], "value"]
-        assert row["quote"] == targets.at[row["target_id"], "quote"]
-        assert row["url"] == la.citation()["url"]
+def _mutate(frame: pd.DataFrame) -> None:
+    """Edit a frame in place as an analyst might: overwrite its first id with its last."""
+    frame.iloc[0, 0] = frame.iloc[-1, 0]
 
 
-def test_spending_ratios_derive_the_money_ratios_with_their_formula():
-    s = analysis.spending_ratios()
-    derived = s[s["kind"] == "derived"]
-    targets = la.load_targets()
-    units = la.load_units().set_index("unit")["kind"]
-    money_changes = targets[(targets["comparator"] == "from_to") & (targets["unit"].map(units) == "money")]
-    assert len(money_changes) > 0
-    for tid in money_changes["target_id"]:
-        assert f"{tid}:relative_change" in set(derived["ratio_id"])
-    for _, r in derived.iterrows():
-        assert _evaluate(r["calculation"]) == pytest.approx(float(r["value"]))
-        assert r["formula"] and r["source"].startswith("derived from") and r["url"].startswith("http")
+PLAN_ATTRIBUTES = ["actions", "measures", "units", "targets", "evidence", "non_targets"]
+
+
+@pytest.mark.parametrize("name", PLAN_ATTRIBUTES)
+def test_load_tables_hands_out_copies(name):
+    """Defect 1: ``load_tables()`` returned the live cache."""
+    before = la.load_tables()[name].copy()
+    _mutate(la.load_tables()[name])
+    pd.testing.assert_frame_equal(la.load_tables()[name], before)
+
+
+@pytest.mark.parametrize(
+    "loader",
+    [
+        la.load_actions,
+        la.load_measures,
+        la.load_units,
+        la.load_targets,
+        la.load_non_targets,
+        la.load_evidence,
+    ],
+    ids=lambda f: f.__name__,
+)
+def test_every_loader_hands_out_copies(loader):
+    before = loader().copy()
+    _mutate(loader())
+    pd.testing.assert_frame_equal(loader(), before)
+
+
+@pytest.mark.parametrize("name", PLAN_ATTRIBUTES)
+def test_every_plan_attribute_hands_out_copies(name):
+    plan = la.load_plan()
+    before = getattr(plan, name)
+    _mutate(getattr(plan, name))
+    _mutate(getattr(plan.action("urban"), name))
+    pd.testing.assert_frame_equal(getattr(plan, name), before)
+    pd.testing.assert_frame_equal(getattr(la.load_plan(), name), before)
+
+
+def test_derived_frames_are_copies():
+    plan = la.load_plan()
+    for derive in (la.derived_ratios, la.spending_ratios, analysis.summary_by_action):
+        before = derive(plan)
+        _mutate(derive(plan))
+        pd.testing.assert_frame_equal(derive(plan), before)
+    # and a mutated cache cannot reach the next plan's numbers: 88.8% is still 88.8%
+    t = la.load_tables()
+    t["targets"].loc[0, "value"] = -999.0  # the issue's reproduction
+    r = la.derived_ratios(la.load_plan()).set_index("ratio_id")["value"]
+    assert round(float(r["emp_public_welfare_posts_rural:share:emp_public_welfare_posts"]), 1) == 88.8
 
 
 def test_a_new_target_row_changes_every_summary_and_ratio_concerned(data_copy):
     """No code names a target: rows added to the data show up in every result they concern."""
+    old_plan = la.load_plan(data_copy)
     before = {
-        "summary": analysis.summary_by_action(data_copy).set_index("action_id"),
-        "ratios": analysis.derived_ratios(data_copy),
-        "spending": analysis.spending_ratios(data_copy),
-        "corroboration": analysis.corroboration(data_copy),
+        "summary": analysis.summary_by_action(old_plan).set_index("action_id"),
+        "ratios": la.derived_ratios(old_plan),
+        "spending": la.spending_ratios(old_plan),
+        "corroboration": analysis.corroboration(old_plan),
     }
     fig = add_rows(data_copy)
-    summary = analysis.summary_by_action(data_copy).set_index("action_id")
-    ratios = analysis.derived_ratios(data_copy).set_index("ratio_id")
-    spending = analysis.spending_ratios(data_copy)
-    corroboration = analysis.corroboration(data_copy).set_index("fact_id")
+    plan = la.load_plan(data_copy)
+    summary = analysis.summary_by_action(plan).set_index("action_id")
+    ratios = la.derived_ratios(plan).set_index("ratio_id")
+    spending = la.spending_ratios(plan)
+    corroboration = analysis.corroboration(plan).set_index("fact_id")
 
     old = before["summary"]
     assert summary.at["employment", "targets"] == old.at["employment", "targets"] + 2
@@ -210,19 +309,45 @@ def test_a_new_target_row_changes_every_summary_and_ratio_concerned(data_copy):
     assert summary.at["employment", "count"] == old.at["employment", "count"] + 1
     assert summary.at["employment", "quantified_measures"] == old.at["employment", "quantified_measures"] + 1
     assert summary.at["education", "percent"] == old.at["education", "percent"] + 1
-    assert summary.at["education", "quantification_rate"] > old.at["education", "quantification_rate"]
+    # education: 2 → 3 of 4 measures quantified (after-school care gets a number): 50% → 75%
+    assert summary.at["education", "quantified_percent"] == 75.0
     assert summary.at["education", "evidence"] == old.at["education", "evidence"] + 1
 
-    rise = fig["wage_to"] - fig["wage_from"]
-    assert ratios.at[f"{WAGE}:change", "value"] == rise
-    assert ratios.at[f"{WAGE}:relative_change", "value"] == pytest.approx(rise / fig["wage_from"] * 100)
-    assert ratios.at[f"{PART}:share", "value"] == pytest.approx(fig["part"] / fig["jobs"] * 100)
-    assert len(ratios) == len(before["ratios"]) + 3
+    # the fixture's figures by hand: 1,000 → 1,200 yuan is +200, +20%; 30,000 of the 1.1 m jobs
+    assert ratios.at[f"{WAGE}:change:baseline", "value"] == 200
+    assert ratios.at[f"{WAGE}:relative_change:baseline", "value"] == 20
+    assert ratios.at[f"{PART}:share:emp_new_jobs", "value"] == pytest.approx(30_000 / fig["jobs"] * 100)
+    # + the wage's change and relative change, the part's share, the jobs total's remainder and its
+    # share, and the fixture fact's difference and relative difference
+    assert len(ratios) == len(before["ratios"]) + 7
 
-    assert f"{WAGE}:relative_change" in set(spending["ratio_id"])
+    # a wage rise is not spending: it stays out of the spending table
+    assert f"{WAGE}:relative_change:baseline" not in set(spending["ratio_id"])
     assert REPORTED in set(spending["fact_id"])
-    assert len(spending) == len(before["spending"]) + 2
+    assert len(spending) == len(before["spending"]) + 1
 
     assert corroboration.at[FACT, "target_id"] == SHARE
-    assert corroboration.at[FACT, "difference"] == fig["fact"] - fig["share"]
+    assert corroboration.at[FACT, "difference"] == 2  # 62% official against the 60% planned
     assert len(corroboration) == len(before["corroboration"]) + 1
+
+
+def test_an_added_action_is_a_valid_id(data_copy):
+    """Defect 10: with a copy of the data that adds an action, the copy's ids are the valid ones."""
+    add_action(data_copy)
+    plan = la.load_plan(data_copy)
+    transport = plan.action("transport")
+    assert transport.action_id == "transport" and transport.actions["name"].tolist() == ["Transport"]
+    assert len(transport.targets) == 0
+    with pytest.raises(la.UnknownAction, match="transport"):
+        la.load_plan().action("transport")  # the shipped data has no such action
+
+
+def test_unknown_action_error_lists_the_valid_ids_and_is_a_package_error(plan):
+    with pytest.raises(la.UnknownAction) as info:
+        plan.action("schools")
+    message = str(info.value)
+    assert message == (
+        "unknown action 'schools'; valid ids: goals, key_groups, employment, education, medical, urban, rural"
+    )
+    for error in (la.ParameterError, la.Error, ValueError):
+        assert isinstance(info.value, error)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import read_rows, set_cell, write_rows
 
 import linyi_analysis as la
-from conftest import read_rows, set_cell, write_rows
-from linyi_analysis.evidence import source_differences
+from linyi_analysis.audit import source_differences
 
 LOADERS = [
     la.load_actions,
@@ -37,7 +37,7 @@ def test_evidence_is_loaded_typed_and_linked():
 
 
 def test_evidence_is_the_shared_file_copied_faithfully(evidence_source):
-    diff = source_differences()
+    diff = source_differences(la.load_plan())
     assert diff.empty, diff
     ours = la.load_evidence().set_index("fact_id")
     assert sorted(ours.index) == sorted(r["fact_id"] for r in evidence_source)
@@ -49,7 +49,7 @@ def test_evidence_is_the_shared_file_copied_faithfully(evidence_source):
 
 def test_a_changed_figure_is_reported_as_a_difference(evidence_source, data_copy):
     set_cell(data_copy, "evidence", "old_households_2022", "value", "36000")
-    diff = source_differences(data_dir=data_copy)
+    diff = source_differences(la.load_plan(data_copy))
     assert diff[["fact_id", "column"]].values.tolist() == [["old_households_2022", "value"]]
 
 

@@ -9,12 +9,15 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 from conftest import PROJECT
 
+import linyi_analysis as la
 from linyi_analysis.report import stored
 from linyi_analysis.report.parameters import report_actions
 
@@ -40,7 +43,8 @@ def test_notebook_is_stored_clean(path):
     assert set(nb.metadata) == {"kernelspec", "language_info"}
     assert nb.metadata.kernelspec.name == "python3"
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(c.execution_count is None for c in code)
+    # the counts of a clean top-to-bottom run, as stock nbval expects them
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1))
     assert all("image/png" not in o.get("data", {}) for c in code for o in c.outputs)
     assert any(c.outputs for c in code), "outputs are stored for nbval to compare"
 
@@ -84,7 +88,7 @@ def test_action_report_parameters_are_annotated_with_help():
     assert set(params) == {"action", "figures_dir"}
     assert params["action"]["inferred_type_name"] == "str"
     assert params["action"]["default"] == '"education"'
-    assert params["action"]["help"] == "one of: " + ", ".join(report_actions())
+    assert params["action"]["help"] == "one of: " + ", ".join(report_actions(la.load_plan()))
     assert "directory" in params["figures_dir"]["help"] and params["figures_dir"]["default"] == '""'
 
 
@@ -100,7 +104,7 @@ def test_the_cell_after_parameters_checks_them(path):
     after = next(c for c in nb.cells[at + 1 :] if c.cell_type == "code")
     assert "figures_dir = check_figures_dir(figures_dir)" in after.source
     if "action" in nb.cells[at].source:
-        assert "action = check_action(action)" in after.source
+        assert "plan = la.load_plan().action(action)" in after.source  # the one action-id check
 
 
 @pytest.mark.slow
@@ -114,10 +118,10 @@ def test_unknown_action_through_papermill_fails_at_the_check(tmp_path):
         timeout=300,
     )
     assert proc.returncode != 0
-    valid = ", ".join(report_actions())
-    assert f"ParameterError: unknown action 'schools'; valid ids: {valid}" in proc.stderr
+    valid = "goals, key_groups, employment, education, medical, urban, rural"
+    assert f"UnknownAction: unknown action 'schools'; valid ids: {valid}" in proc.stderr
     failed = [c for c in read(out).cells if any(o.output_type == "error" for o in c.get("outputs", []))]
-    assert len(failed) == 1 and "check_action(action)" in failed[0].source
+    assert len(failed) == 1 and ".action(action)" in failed[0].source
 
 
 def _project_pytest_options() -> str:
@@ -125,31 +129,161 @@ def _project_pytest_options() -> str:
     return config["addopts"]
 
 
-@pytest.mark.slow
-def test_nbval_compares_every_stored_output(tmp_path):
-    """With the project's pytest options, a notebook whose stored output differs from a fresh run
-    fails; the notebook as stored passes."""
-    for path in NOTEBOOKS:
-        shutil.copy(path, tmp_path / path.name)
-    tampered = tmp_path / "action_report.ipynb"
-    text = tampered.read_text()
-    assert text.count("≥ 2,900 people") >= 1
-    tampered.write_text(text.replace("≥ 2,900 people", "≥ 2,901 people"))
-    (tmp_path / "pytest.ini").write_text(f"[pytest]\naddopts = {_project_pytest_options()}\n")
+def _stock_nbval(root: Path, notebooks: Path) -> subprocess.CompletedProcess:
+    """Stock nbval as a CI user runs it: no project configuration, no project plugin."""
     env = {k: v for k, v in os.environ.items() if k != "LINYI_DATA_DIR"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", tmp_path],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=600,
-    )
-    assert proc.returncode == 1, proc.stdout
+    command = [sys.executable, "-m", "pytest", "-c", "/dev/null", "--rootdir", str(root)]
+    command += ["-p", "no:cacheprovider", "--nbval", str(notebooks)]
+    return subprocess.run(command, capture_output=True, text=True, cwd=root, env=env, timeout=900)
+
+
+@pytest.mark.slow
+def test_stock_nbval_passes_on_the_stored_notebooks():
+    """Issue 10's acceptance: ``pytest -c /dev/null --nbval notebooks/`` from the repo root passes."""
+    proc = _stock_nbval(PROJECT, Path("notebooks"))
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-2000:]
+    code_cells = sum(c.cell_type == "code" for p in NOTEBOOKS for c in read(p).cells)
+    assert re.search(rf"\b{code_cells} passed", proc.stdout), proc.stdout[-2000:]
+
+
+@pytest.mark.slow
+def test_stock_nbval_fails_on_a_tampered_output(tmp_path):
+    """The same command on a copy whose stored output says 36,262 households (36,261 is the
+    official figure) fails on exactly that cell."""
+    copies = tmp_path / "notebooks"
+    copies.mkdir()
+    for path in NOTEBOOKS:
+        shutil.copy(path, copies / path.name)
+    overview = copies / "overview.ipynb"
+    text = overview.read_text(encoding="utf-8")
+    assert text.count("36,261 households") >= 1
+    overview.write_text(text.replace("36,261 households", "36,262 households"), encoding="utf-8")
+    proc = _stock_nbval(tmp_path, Path("notebooks"))
+    assert proc.returncode == 1, proc.stdout[-3000:]
     failed = re.findall(r"^FAILED (\S+)", proc.stdout, re.M)
-    assert len(failed) == 1 and failed[0].startswith("action_report.ipynb::Cell"), proc.stdout
-    assert "Cell outputs differ" in proc.stdout and "2,901" in proc.stdout
-    assert re.search(r"1 failed, \d+ passed", proc.stdout)
+    assert len(failed) == 1 and failed[0].startswith("notebooks/overview.ipynb::Cell"), proc.stdout[-3000:]
+    assert "36,262" in proc.stdout
+
+
+@pytest.mark.slow
+def test_a_chart_returned_by_a_cell_renders_as_png_in_a_fresh_kernel():
+    """In a fresh python3 kernel, after ``tables.setup()``, a Figure as a cell's last expression
+    shows as a picture (image/png), not as ``<Figure size …>`` text."""
+    import nbclient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import linyi_analysis as la\nfrom linyi_analysis import plots, tables\ntables.setup()"
+        ),
+        nbformat.v4.new_code_cell("plots.plot_overview(la.load_plan())"),
+    ]
+    env_dir = PROJECT
+    nbclient.NotebookClient(
+        nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": env_dir}}
+    ).execute()
+    outputs = nb.cells[1].outputs
+    bundles = [o.get("data", {}) for o in outputs if o.output_type in ("execute_result", "display_data")]
+    assert any("image/png" in b for b in bundles), outputs
+    png = next(b["image/png"] for b in bundles if "image/png" in b)
+    import base64
+
+    assert base64.b64decode(png).startswith(b"\x89PNG")
+
+
+# Columns of the stored tables that show figures, and how tables writes a figure (every digit).
+FIGURE_COLUMNS = ("Target", "Value", "Share", "Plan", "Official", "Difference")
+_NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})*(?:\.\d+)?|(?<![\w.,])\d+(?:\.\d+)?")
+
+
+class _Tables(HTMLParser):
+    """The cells of every HTML table, by column header."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self.header, self.row, self.cell, self.in_head = [], [], None, None, False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "thead":
+            self.in_head, self.header = True, []
+        elif tag == "tr":
+            self.row = []
+        elif tag in ("td", "th"):
+            self.cell = ""
+
+    def handle_endtag(self, tag):
+        if tag == "thead":
+            self.in_head = False
+        elif tag in ("td", "th") and self.row is not None:
+            self.row.append(self.cell)
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            if self.in_head:
+                if not self.header:  # the column names; a second row holds the index's name
+                    self.header = self.row
+            else:
+                self.rows.append(dict(zip(self.header, self.row, strict=False)))
+            self.row = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell += data
+
+
+def _shown_figures() -> list[tuple[str, str, str]]:
+    """(notebook, column, number as written) for every figure in a figure column of a stored table."""
+    found = []
+    for path in NOTEBOOKS:
+        for cell in read(path).cells:
+            for out in cell.get("outputs", []):
+                html = out.get("data", {}).get("text/html")
+                if not html:
+                    continue
+                parser = _Tables()
+                parser.feed(html)
+                for row in parser.rows:
+                    for column in FIGURE_COLUMNS:
+                        for number in _NUMBER.findall(row.get(column, "")):
+                            found.append((path.name, column, number))
+    return found
+
+
+def test_every_figure_a_notebook_shows_is_in_the_data():
+    """Each number in the stored tables' figure columns is a value of targets, evidence or
+    derived_ratios, written as the tables write it: no figure is invented or drifts."""
+    from linyi_analysis import tables
+
+    plan = la.load_plan()
+    t, e, r = plan.targets, plan.evidence, la.derived_ratios(plan)
+    values = [*t["value"], *t["value_min"], *t["value_max"], *t["baseline"], *e["value"], *r["value"]]
+    allowed = {tables.number(abs(float(v))) for v in values if not pd.isna(v)}
+    shown = _shown_figures()
+    assert len(shown) > 50 and {c for _, c, _ in shown} == set(FIGURE_COLUMNS)
+    strays = [s for s in shown if s[2] not in allowed]
+    # Known, and tested below: the lead paragraph's 2,000 nursing beds minus the body's 800 is
+    # computed by audit.discrepancies, outside derived_ratios.
+    assert strays == [("overview.ipynb", "Difference", "1,200")]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="DEFECT: audit.discrepancies computes headline − body itself; derived_ratios has no row for it",
+)
+def test_the_discrepancy_difference_is_a_derived_ratio():
+    r = la.derived_ratios(la.load_plan())
+    assert 1200 in set(r["value"].astype(float))  # 2,000 beds (lead paragraph) − 800 (body), by hand
+
+
+def test_the_figure_check_can_fail():
+    from linyi_analysis import tables
+
+    parser = _Tables()
+    parser.feed(
+        "<table><thead><tr><th></th><th>Plan</th></tr></thead><tbody><tr><th>x</th><td>36,262 households</td></tr></tbody></table>"
+    )
+    assert parser.rows == [{"": "x", "Plan": "36,262 households"}]
+    assert _NUMBER.findall(parser.rows[0]["Plan"]) == ["36,262"]
+    assert tables.number(36261) != "36,262"
 
 
 def test_make_test_collects_the_notebooks():
@@ -174,9 +308,9 @@ def test_make_test_collects_the_notebooks():
 
 
 def test_report_modules_keep_the_import_light():
-    """The notebooks' first cell imports display and report.parameters: no heavy library at import."""
+    """The notebooks' first cell imports tables and report.parameters: no heavy library at import."""
     code = (
-        "import sys, linyi_analysis, linyi_analysis.display, linyi_analysis.report,"
+        "import sys, linyi_analysis, linyi_analysis.tables, linyi_analysis.report,"
         " linyi_analysis.report.parameters, linyi_analysis.report.notebooks;"
         "heavy = ('matplotlib', 'seaborn', 'papermill', 'nbformat', 'nbconvert', 'nbclient');"
         "print([m for m in heavy if m in sys.modules])"

@@ -17,14 +17,16 @@ from linyi_analysis.dictionary import markdown
 
 
 def test_csvs_validate_against_datapackage():
-    frictionless = pytest.importorskip("frictionless")
+    import frictionless  # a declared test dependency: missing means broken, not skipped
+
     report = frictionless.validate(PROJECT / "data" / "datapackage.json")
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     assert {t.name for t in report.tasks} >= {"actions", "measures", "targets", "units", "non_targets"}
 
 
 def test_datapackage_check_can_fail(data_copy):
-    frictionless = pytest.importorskip("frictionless")
+    import frictionless
+
     set_cell(data_copy, "targets", "urb_pocket_parks", "unit", "gardens")
     report = frictionless.validate(data_copy / "datapackage.json")
     assert not report.valid
@@ -38,7 +40,8 @@ def _names(requirements: list[str]) -> set[str]:
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
     wanted = {*project["dependencies"], *project["optional-dependencies"]["test"]}
-    yaml = pytest.importorskip("yaml")
+    import yaml  # PyYAML comes with papermill, a declared dependency
+
     env = yaml.safe_load((PROJECT / "environment.yml").read_text())
     conda = [d for d in env["dependencies"] if isinstance(d, str)]
     assert _names(wanted) == _names(conda) - {"python", "pip"}
@@ -52,10 +55,10 @@ def test_readme_data_dictionary_is_current():
     assert block == markdown(), "run: python -m linyi_analysis.dictionary and paste it into README.md"
 
 
-def test_readme_gives_the_two_commands_and_ci_runs_the_tests():
-    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
-    assert "make report" in readme and "make test" in readme
-    assert "make test" in (PROJECT / ".ci" / "run").read_text()
+def test_ci_runs_the_tests():
+    # a command line of the CI script, not a comment or an echo, runs the test suite
+    lines = [ln.strip() for ln in (PROJECT / ".ci" / "run").read_text().splitlines()]
+    assert any(re.match(r"^(exec\s+)?make test\b", ln) for ln in lines), lines
 
 
 @pytest.mark.slow

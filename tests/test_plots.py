@@ -10,16 +10,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT
-from extra_rows import add_rows
+from conftest import PROJECT, read_rows, write_rows
+from extra_rows import add_rows, add_zero_target
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 
 import linyi_analysis as la
-from linyi_analysis import analysis, formatting, plots
+from linyi_analysis import formatting, plots
 from linyi_analysis.plots.style import unit_axis_label
 
 ACTIONS = [str(a) for a in la.load_actions()["action_id"]]
+CHARTS = ["overview", "percentages", "changes", "composition", "spending_share", "corroboration"]
 
 
 def marks(fig: Figure) -> int:
@@ -29,6 +30,16 @@ def marks(fig: Figure) -> int:
         len(c.get_offsets()) for ax in fig.axes for c in ax.collections if isinstance(c, PathCollection)
     )
     return bars + dots
+
+
+def dots(fig: Figure) -> int:
+    return sum(
+        len(c.get_offsets()) for ax in fig.axes for c in ax.collections if isinstance(c, PathCollection)
+    )
+
+
+def caption(fig: Figure) -> str:
+    return next(t.get_text() for t in fig.texts if t.get_text().startswith("Source"))
 
 
 def texts(fig: Figure) -> str:
@@ -47,16 +58,22 @@ def assert_well_formed(fig: Figure) -> None:
 
 
 @pytest.fixture(scope="module")
-def targets():
-    return analysis.all_targets()
+def plan():
+    return la.load_plan()
+
+
+def _rows(name: str) -> list[dict]:
+    return read_rows(PROJECT / "data" / name)
 
 
 @pytest.mark.parametrize("action_id", ACTIONS)
-def test_action_chart_has_one_bar_per_target_and_one_unit_per_axis(action_id):
-    rows = analysis.action_targets(action_id)
-    fig = plots.plot_action_targets(rows, action_id)
+def test_action_chart_has_one_bar_per_target_and_one_unit_per_axis(plan, action_id):
+    cut = plan.action(action_id)
+    rows = cut.targets
+    fig = plots.plot_action_targets(cut)
     assert_well_formed(fig)
-    assert marks(fig) == len(rows) > 0
+    expected = [r for r in _rows("targets.csv") if r["action_id"] == action_id]  # from the CSV
+    assert marks(fig) == len(expected) > 0
     units = list(dict.fromkeys(rows["unit_label"]))
     assert [ax.get_xlabel() for ax in fig.axes] == [unit_axis_label(u) for u in units]
     shown = texts(fig)
@@ -64,103 +81,156 @@ def test_action_chart_has_one_bar_per_target_and_one_unit_per_axis(action_id):
         assert label in shown
     for indicator in rows["indicator"]:
         assert formatting.wrap(indicator, 38) in shown
-    assert str(rows["action_name"].iloc[0]) in fig.get_suptitle()
+    assert str(cut.actions["name"].iloc[0]) in fig.get_suptitle()
 
 
-def test_action_chart_takes_all_targets_too(targets):
-    rows = targets[targets["action_id"] == "urban"]
-    assert marks(plots.plot_action_targets(targets, "urban")) == len(rows)
+def test_action_chart_labels_literal(plan):
+    shown = texts(plots.plot_action_targets(plan.action("employment")))
+    for label in ("47.3k posts", "42k posts", "5,300 posts", "≥ 2.2 bn yuan"):
+        assert label in shown, label
 
 
-def test_overview_has_three_bars_per_action():
-    summary = analysis.summary_by_action()
-    fig = plots.plot_overview(summary)
+def test_overview_bars_are_the_articles_counts(plan):
+    fig = plots.plot_overview(plan)
     assert_well_formed(fig)
-    assert marks(fig) == 3 * len(summary)
     counts = fig.axes[0].containers
-    assert [b.get_width() for b in counts[0]] == summary["measures"].tolist()
-    assert [b.get_width() for b in counts[1]] == summary["targets"].tolist()
+    # the article's measure counts per action (goals first, with none); see test_analysis
+    assert [b.get_width() for b in counts[0]] == [0, 9, 4, 4, 7, 8, 6]
+    assert marks(fig) == 3 * 7
 
 
-def test_percentages_has_one_dot_per_percentage_target(targets):
-    shares = targets[(targets["unit_kind"] == "percent") & (targets["comparator"] != "increase_by")]
-    fig = plots.plot_percentages(targets)
+def test_percentages_has_one_dot_per_percentage_target(plan):
+    expected = [
+        float(r["value"])
+        for r in _rows("targets.csv")
+        if r["unit"] == "percent" and r["comparator"] in ("=", ">=", ">")
+    ]
+    fig = plots.plot_percentages(plan)
     assert_well_formed(fig)
-    assert marks(fig) == len(shares) > 0
+    assert dots(fig) == len(expected) > 0
     assert fig.axes[0].get_xlim()[0] == 0 and fig.axes[0].get_xlim()[1] >= 100
-    dots = sorted(float(x) for c in fig.axes[0].collections for x, _ in c.get_offsets())
-    assert dots == sorted(shares["value"].astype(float))
+    drawn = sorted(float(x) for c in fig.axes[0].collections for x, _ in c.get_offsets())
+    assert drawn == sorted(expected)
 
 
-def test_changes_has_one_bar_per_change(targets):
-    changes = targets[targets["comparator"].isin(["from_to", "increase_by"])]
-    fig = plots.plot_changes(targets)
+def test_a_chart_draws_at_most_max_rows_and_says_how_many_were_left_out(data_copy):
+    """500 extra percentage targets: the chart draws MAX_ROWS dots, and the caption says so."""
+    targets = read_rows(data_copy / "targets.csv")
+    base = next(r for r in targets if r["target_id"] == "edu_inclusive_kindergarten_coverage")
+    shipped = sum(1 for r in targets if r["unit"] == "percent" and r["comparator"] in ("=", ">=", ">"))
+    for i in range(500):
+        targets.append(
+            {**base, "target_id": f"fx_share_{i:03d}", "value": str(i % 100), "counterpart_id": ""}
+        )
+    write_rows(data_copy / "targets.csv", targets)
+    fig = plots.plot_percentages(la.load_plan(data_copy))
+    assert plots.MAX_ROWS == 40
+    assert dots(fig) == 40
+    note = " ".join(caption(fig).split())  # the caption is wrapped
+    assert f"Only the first 40 of {500 + shipped} percentage targets are drawn" in note
+    assert fig.get_size_inches()[1] < 40  # inches: the figure did not grow with the data
+
+
+def test_changes_has_one_bar_per_change(plan):
+    changes = [r for r in _rows("targets.csv") if r["comparator"] in ("from_to", "increase_by")]
+    fig = plots.plot_changes(plan)
     assert_well_formed(fig)
     assert marks(fig) == len(changes) > 0
-    assert len(fig.axes) == changes["unit_label"].nunique()  # never two units on one axis
+    assert len(fig.axes) == len({r["unit"] for r in changes})  # never two units on one axis
+    assert "4,500 → 5,000 yuan a year (11.1% rise)" in texts(fig)  # 500 / 4,500, by hand
 
 
-def test_composition_has_one_bar_per_part(targets):
-    parts = analysis.compositions(targets)
-    fig = plots.plot_composition(targets)
+def test_composition_bars_follow_part_of_and_ratio_to(plan):
+    """Expected bars from targets.csv: each total's parts (+ one bar for what they leave
+    unitemised), and two bars for each pair in one unit."""
+    rows = _rows("targets.csv")
+    by_id = {r["target_id"]: r for r in rows}
+    totals = {r["part_of"] for r in rows if r["part_of"]}
+    expected = 0
+    for total in totals:
+        parts = [float(r["value"]) for r in rows if r["part_of"] == total]
+        expected += len(parts) + (sum(parts) < float(by_id[total]["value"]))
+    pairs = [r for r in rows if r["ratio_to"] and by_id[r["ratio_to"]]["unit"] == r["unit"]]
+    expected += 2 * len(pairs)
+    fig = plots.plot_composition(plan)
     assert_well_formed(fig)
-    assert marks(fig) == len(parts) > 0
-    assert len(fig.axes) == parts["group"].nunique()
-    components = targets.dropna(subset=["part_of"])
-    assert set(components["target_id"]) <= set(parts["target_id"])
+    assert marks(fig) == expected > 0
+    assert len(fig.axes) == len(totals) + len(pairs)
+    shown = texts(fig)
+    for share in ("88.8%", "11.2%", "77.0%"):  # 42,000 and 5,300 of 47,300; 2,650 of 3,442
+        assert share in shown, share
+    assert "47.3k" in shown  # the plan's total, never the sum of its parts
 
 
-def test_spending_share_draws_reported_history_against_the_target_line():
-    spending = la.spending_ratios()
-    reported, target = spending[spending["kind"] == "reported"], spending[spending["kind"] == "target"]
-    fig = plots.plot_spending_share(spending)
+def test_spending_share_draws_reported_history_against_the_target_line(plan):
+    fig = plots.plot_spending_share(plan)
     assert_well_formed(fig)
-    assert marks(fig) == len(reported) > 0
+    assert dots(fig) == 3
     heights = [line.get_ydata()[0] for line in fig.axes[0].lines if len(set(line.get_ydata())) == 1]
-    assert sorted(heights) == sorted(target["value"].astype(float))
-    dots = [float(y) for _, y in fig.axes[0].collections[0].get_offsets()]
-    assert dots == reported["value"].astype(float).tolist()
-    caption = next(t.get_text() for t in fig.texts if t.get_text().startswith("Source"))
-    for url in reported["url"]:
-        assert re.sub(r"^https?://([^/]+).*", r"\1", url) in caption
+    assert heights == [80.0]
+    drawn = [float(y) for _, y in fig.axes[0].collections[0].get_offsets()]
+    assert drawn == [69.0, 82.0, 83.1]  # 2014-H1, 2019-H1, 2025-Q1
+    for url in {r["url"] for r in _rows("evidence.csv") if r["kind"] == "spending_share"}:
+        assert re.sub(r"^https?://([^/]+).*", r"\1", url) in caption(fig)
 
 
-def test_corroboration_has_plan_and_official_bars():
-    c = analysis.corroboration()
-    fig = plots.plot_corroboration(c)
+def test_spending_line_runs_forward_in_time(data_copy):
+    """Defect 4: with mixed period kinds the line zig-zagged back in time."""
+    from extra_rows import add_evidence
+
+    for period in ("2019-Q1", "2019-H2", "2019-12"):
+        add_evidence(
+            data_copy,
+            fact_id=f"fx_{period.lower().replace('-', '')}",
+            kind="spending_share",
+            topic="livelihood spending share",
+            period=period,
+            value="80",
+            unit="percent",
+            target_id="goals_livelihood_spending_share",
+            relation="history",
+            action_id="goals",
+        )
+    fig = plots.plot_spending_share(la.load_plan(data_copy))
+    line = next(ln for ln in fig.axes[0].lines if len(set(ln.get_ydata())) > 1)
+    xs = list(line.get_xdata())
+    assert len(xs) == 6 and xs == sorted(xs)
+
+
+def test_corroboration_has_plan_and_official_bars(plan):
+    fig = plots.plot_corroboration(plan)
     assert_well_formed(fig)
-    assert marks(fig) == 2 * len(c) > 0
-    for ax, (_, r) in zip(fig.axes, c.iterrows(), strict=True):
-        assert [b.get_width() for b in ax.containers[0]] == [r["plan_value"], r["evidence_value"]]
+    widths = [[b.get_width() for b in ax.containers[0]] for ax in fig.axes]
+    assert widths == [[297, 297], [36000, 36261], [143, 143]]
+
+
+@pytest.mark.parametrize("zero", ["0", "-0"])
+def test_corroboration_of_a_zero_plan_figure_draws(data_copy, zero):
+    add_zero_target(data_copy, zero)
+    fig = plots.plot_corroboration(la.load_plan(data_copy))
+    assert_well_formed(fig)
+    assert "relative difference undefined" in texts(fig)
+    plots.save_figure(fig, "corroboration", data_copy.parent / "out")  # renders without error
 
 
 @pytest.mark.parametrize(
-    ("chart", "frame"),
+    ("chart", "action"),
     [
-        (lambda t: plots.plot_action_targets(t, "goals"), lambda: analysis.all_targets().iloc[0:0]),
-        (plots.plot_percentages, lambda: analysis.all_targets().query("unit_kind != 'percent'")),
-        (plots.plot_changes, lambda: analysis.all_targets().query("comparator == '='")),
-        (plots.plot_composition, lambda: analysis.all_targets().iloc[0:0]),
-        (plots.plot_spending_share, lambda: la.spending_ratios().iloc[0:0]),
-        (plots.plot_corroboration, lambda: analysis.corroboration().iloc[0:0]),
-        (plots.plot_overview, lambda: analysis.summary_by_action().iloc[0:0]),
+        (plots.plot_changes, "goals"),
+        (plots.plot_composition, "goals"),
+        (plots.plot_corroboration, "goals"),
     ],
-    ids=["action", "percentages", "changes", "composition", "spending", "corroboration", "overview"],
+    ids=["changes", "composition", "corroboration"],
 )
-def test_nothing_to_draw_gives_a_figure_that_says_so(chart, frame):
-    fig = chart(frame())
+def test_nothing_to_draw_gives_a_figure_that_says_so(plan, chart, action):
+    fig = chart(plan.action(action))
     assert marks(fig) == 0
     assert re.search(r"^No .* in the data|^No quantified targets", texts(fig), re.MULTILINE)
     assert fig.get_suptitle()
 
 
-def test_a_raw_frame_gets_a_clear_error():
-    with pytest.raises(ValueError, match=r"analysis\.all_targets"):
-        plots.plot_percentages(la.load_targets())
-
-
 def test_save_figure_writes_png_and_svg_without_timestamps(tmp_path):
-    fig = plots.plot_overview(analysis.summary_by_action())
+    fig = plots.plot_overview(la.load_plan())
     png, svg = plots.save_figure(fig, "overview", tmp_path)
     assert (png.name, svg.name) == ("overview.png", "overview.svg")
     assert png.read_bytes().startswith(b"\x89PNG") and b"Software" not in png.read_bytes()
@@ -188,18 +258,21 @@ def test_two_processes_write_identical_files(tmp_path):
         text=True,
     )
     assert done.returncode == 0, done.stderr
-    code = f"from linyi_analysis.plots import generate_figures; generate_figures({str(second)!r})"
+    code = (
+        "import linyi_analysis as la; from linyi_analysis.plots import generate_figures; "
+        f"generate_figures(la.load_plan(), {str(second)!r})"
+    )
     subprocess.run([sys.executable, "-c", code], env={**env, "PYTHONHASHSEED": "2"}, check=True)
-    expected = {f"{n}.{ext}" for n in plots.figures() for ext in ("png", "svg")}
+    names = CHARTS + [f"action_{a}" for a in ACTIONS]  # written here, not asked of plots.figures()
+    expected = {f"{n}.{ext}" for n in names for ext in ("png", "svg")}
     assert set(_digests(first)) == expected
     assert _digests(first) == _digests(second)
 
 
 def test_generate_figures_draws_every_chart_and_every_action(tmp_path):
-    paths = plots.generate_figures(tmp_path)
+    paths = plots.generate_figures(la.load_plan(), tmp_path)
     names = {p.stem for p in paths}
-    assert {f"action_{a}" for a in ACTIONS} <= names
-    assert {"overview", "percentages", "changes", "composition", "spending_share", "corroboration"} <= names
+    assert names == {f"action_{a}" for a in ACTIONS} | set(CHARTS)
     assert len(paths) == 2 * len(names) and all(p.stat().st_size > 1000 for p in paths)
 
 
@@ -215,16 +288,16 @@ def test_a_new_target_row_changes_every_chart_concerned(data_copy):
     """Rows added to the data change the charts that concern them, with no code edited."""
 
     def draw():
-        t = analysis.all_targets(data_copy)
+        plan = la.load_plan(data_copy)
         return {
-            "employment": plots.plot_action_targets(t, "employment"),
-            "education": plots.plot_action_targets(t, "education"),
-            "percentages": plots.plot_percentages(t),
-            "changes": plots.plot_changes(t),
-            "composition": plots.plot_composition(t),
-            "spending": plots.plot_spending_share(la.spending_ratios(data_copy)),
-            "corroboration": plots.plot_corroboration(analysis.corroboration(data_copy)),
-            "overview": plots.plot_overview(analysis.summary_by_action(data_copy)),
+            "employment": plots.plot_action_targets(plan.action("employment")),
+            "education": plots.plot_action_targets(plan.action("education")),
+            "percentages": plots.plot_percentages(plan),
+            "changes": plots.plot_changes(plan),
+            "composition": plots.plot_composition(plan),
+            "spending": plots.plot_spending_share(plan),
+            "corroboration": plots.plot_corroboration(plan),
+            "overview": plots.plot_overview(plan),
         }
 
     before = {name: (marks(fig), texts(fig)) for name, fig in draw().items()}
@@ -244,3 +317,24 @@ def test_a_new_target_row_changes_every_chart_concerned(data_copy):
     assert before["overview"][1] != after["overview"][1]
     assert "Fixture wage floor" in after["changes"][1] and "Fixture rural new jobs" in after["composition"][1]
     assert "Fixture after-school coverage" in after["percentages"][1]
+
+
+def test_the_doctests_leave_the_committed_figures_untouched():
+    """Review T15: ``make test`` runs the package's doctests; the charts' examples must not
+    rewrite figures/ (not even with the same bytes: the mtimes are compared too)."""
+    figures = PROJECT / "figures"
+    doctests = ["--doctest-modules", "linyi_analysis/plots"]
+
+    def state():
+        return {p.name: (p.stat().st_mtime_ns, _digests(figures)[p.name]) for p in figures.iterdir()}
+
+    before = state()
+    assert before, "figures/ is committed with the charts"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-o", "addopts=", "-p", "no:cacheprovider", *doctests],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert state() == before

@@ -14,11 +14,29 @@ from linyi_analysis.report import parameters, publish
 from linyi_analysis.report.execute import Job, NotebookFailed, _source_cell_from_error
 
 
-def test_check_action():
-    assert parameters.check_action("urban") == "urban"
-    for bad in ("goals", "URBAN", 3, None):
-        with pytest.raises(parameters.ParameterError, match="valid ids: key_groups, employment"):
-            parameters.check_action(bad)
+def test_report_actions_are_every_action_but_the_goals():
+    import linyi_analysis as la
+
+    # the article's six actions, in its order (literal: actions.csv, order 1 to 6)
+    assert parameters.report_actions(la.load_plan()) == [
+        "key_groups",
+        "employment",
+        "education",
+        "medical",
+        "urban",
+        "rural",
+    ]
+
+
+def test_an_action_parameter_is_checked_by_plan_action():
+    """The notebooks check ``action`` with ``plan.action(id)``, the one action-id check."""
+    import linyi_analysis as la
+
+    plan = la.load_plan()
+    assert plan.action("urban").action_id == "urban"
+    for bad in ("URBAN", "schools", 3, None):
+        with pytest.raises(parameters.ParameterError, match="valid ids: goals, key_groups, employment"):
+            plan.action(bad)
 
 
 def test_check_figures_dir(tmp_path):

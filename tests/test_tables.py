@@ -1,0 +1,249 @@
+"""Tables as the notebooks show them, number formatting, and the package's notebook face.
+
+Expected labels are literals written here, with the boundary values where formatting can go
+wrong (999,500 crosses from k to m; 2.49 must keep its last digit).
+"""
+
+from __future__ import annotations
+
+import csv
+import pickle
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from conftest import PROJECT
+from extra_rows import add_action, add_zero_target
+
+import linyi_analysis as la
+from linyi_analysis import formatting, tables
+
+
+@pytest.mark.parametrize(
+    ("row", "label", "expected"),
+    [
+        ({"comparator": "=", "value": 2000}, "beds", "2,000 beds"),
+        ({"comparator": "=", "value": 2.49}, "", "2.49"),
+        ({"comparator": ">=", "value": 2.2e9}, "yuan", "≥ 2,200,000,000 yuan"),
+        ({"comparator": ">=", "value": 85}, "%", "≥ 85%"),
+        ({"comparator": ">", "value": 999_500}, "people", "> 999,500 people"),
+        (
+            {"comparator": "range", "value_min": 10, "value_max": 15, "per": "year"},
+            "towns",
+            "10–15 towns a year",
+        ),
+        (
+            {"comparator": "from_to", "baseline": 4500, "value": 5000},
+            "yuan a year",
+            "4,500 → 5,000 yuan a year",
+        ),
+        ({"comparator": "increase_by", "value": 10}, "%", "+10%"),
+        ({"comparator": "=", "value": 1, "per": "district"}, "parks", "1 parks per district"),
+    ],
+)
+def test_commitment_reads_with_units_and_every_digit(row, label, expected):
+    assert tables.commitment(row, label) == expected
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ({"comparator": "=", "value": 47_300, "unit_label": "posts"}, "47.3k posts"),
+        ({"comparator": ">=", "value": 2.2e9, "unit_label": "yuan"}, "≥ 2.2 bn yuan"),
+        ({"comparator": ">", "value": 999_500, "unit_label": "people"}, "> 1 m people"),
+        ({"comparator": "=", "value": 999_400, "unit_label": "people"}, "999k people"),
+        ({"comparator": ">=", "value": 85, "unit_label": "%"}, "≥ 85%"),
+        (
+            {"comparator": "range", "value_min": 9000, "value_max": 12000, "unit_label": "people"},
+            "9,000–12k people",
+        ),
+        (
+            {"comparator": "from_to", "baseline": 4500, "value": 5000, "unit_label": "yuan"},
+            "4,500 → 5,000 yuan",
+        ),
+        ({"comparator": "increase_by", "value": 10, "unit_label": "%"}, "+10%"),
+    ],
+)
+def test_short_labels_per_comparator(row, expected):
+    """Defect 9 (short form): the label as charts write it."""
+    assert formatting.target_label(row) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "exact", "expected"),
+    [
+        (999_500, False, "1 m"),  # defect 9: was '1e+03k'
+        (999_400, False, "999k"),
+        (999_600_000, False, "1 bn"),  # was '1e+03 m'
+        (9_949, False, "9,949"),
+        (9_999, False, "10k"),  # three significant digits: 10.0k, so the k scale
+        (10_000, False, "10k"),
+        (2.49, True, "2.49"),  # defect 9: exact rounded it to '2.5'
+        (1.25, True, "1.25"),
+        (36_261, True, "36,261"),
+        (2_200_000_000, True, "2,200,000,000"),
+        (-1200, True, "−1,200"),
+        (0, True, "0"),
+        (-0.0, True, "0"),
+        (None, True, "n/a"),
+    ],
+)
+def test_human_number_boundaries(value, exact, expected):
+    assert formatting.human_number(value, exact=exact) == expected
+
+
+def test_number_quantity_percent():
+    assert tables.number(2_490_000) == "2,490,000"
+    assert tables.number(None) == tables.number(pd.NA) == "n/a"
+    assert tables.quantity(83.1, "%") == "83.1%" and tables.quantity(5300, "posts") == "5,300 posts"
+    assert tables.percent(200 / 3, 1) == "66.7%" and tables.percent(pd.NA) == "n/a"
+    assert tables.percent(50) == "50%"  # a percent is 0–100: 50 is half, not fifty-fold
+
+
+def test_targets_of_one_action():
+    t = tables.targets(la.load_plan().action("employment"))
+    assert list(t.columns) == ["Indicator", "Target", "Scope", "Year", "Stated in"]
+    assert t.at["emp_startup_loans", "Target"] == "≥ 2,200,000,000 yuan"
+    assert t.at["emp_public_welfare_posts_rural", "Target"] == "42,000 posts"
+    assert t.at["emp_public_welfare_posts_headline", "Stated in"] == "lead paragraph"
+    assert sorted(t.index) == sorted(
+        r["target_id"] for r in _csv("targets.csv") if r["action_id"] == "employment"
+    )
+
+
+def _csv(name: str) -> list[dict]:
+    with (PROJECT / "data" / name).open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_targets_by_kind():
+    percent = tables.targets(la.load_plan(), kind="percent")
+    # every target in unit percent whose comparator is a level (not a range or a rise), from the CSV
+    expected = {
+        r["target_id"]
+        for r in _csv("targets.csv")
+        if r["unit"] == "percent" and r["comparator"] in ("=", ">=", ">")
+    }
+    assert set(percent.index) == expected and expected
+    assert all(t.endswith("%") for t in percent["Target"])
+
+
+def test_summary_and_measures_tables():
+    plan = la.load_plan()
+    s = tables.summary(plan)
+    assert s.at["education", "Measures with a number"] == "2 of 4 (50%)"
+    assert s.at["medical", "Measures"] == "7"  # the article's "from 7 aspects"
+    assert s.at["goals", "Measures with a number"] == "–"
+    m = tables.measures(plan.action("medical"))
+    assert len(m) == 7 and m["No."].tolist() == [str(i) for i in range(1, 8)]
+
+
+def test_spending_table_has_share_and_share_of():
+    s = tables.spending(la.load_plan())
+    assert list(s.columns) == ["Kind", "Period", "What", "Share", "Share of", "Source"]
+    assert s.loc[s["Kind"] == "target", "Share"].tolist() == ["≥ 80%"]
+    assert s.loc[s["Kind"] == "reported", "Share"].tolist() == ["69%", "82%", "83.1%"]
+    assert "11.1%" not in set(s["Share"])  # the subsidy rise is not spending
+
+
+def test_corroboration_table_literals():
+    c = tables.corroboration(la.load_plan())
+    row = c.loc["urb_old_community_households"]
+    assert (row["Plan"], row["Official"], row["Difference"], row["Relative"]) == (
+        "36,000 households",
+        "36,261 households",
+        "+261",
+        "+0.725%",
+    )
+    assert c.at["urb_pocket_parks", "Difference"] == "0"
+
+
+@pytest.mark.parametrize("zero", ["0", "-0"])
+def test_corroboration_of_a_zero_plan_figure_says_undefined(data_copy, zero):
+    target, _ = add_zero_target(data_copy, zero)
+    c = tables.corroboration(la.load_plan(data_copy))
+    assert c.at[target, "Relative"] == "undefined"
+    assert (c.at[target, "Plan"], c.at[target, "Difference"]) == ("0 parks", "+5")
+
+
+def test_heading_of_an_added_action(data_copy):
+    """Defect 10: the heading of an action that only a copy of the data has."""
+    add_action(data_copy)
+    h = tables.heading(la.load_plan(data_copy).action("transport"))
+    assert repr(h) == 'Transport\nThe article\'s heading: "bus services"'
+    assert h._repr_html_().startswith("<h2>Transport</h2>")
+    with pytest.raises(ValueError, match="cut to one action"):
+        tables.heading(la.load_plan())
+
+
+def test_data_text_is_escaped_in_html():
+    heading = tables.Heading('<img src=x onerror="y">', note="<b>")._repr_html_()
+    assert "<img" not in heading and "<b>" not in heading and "&lt;img" in heading
+
+
+def test_show_figure_saves_and_shows_the_same_png(tmp_path):
+    from linyi_analysis import plots
+
+    fig = plots.plot_action_targets(la.load_plan().action("medical"))
+    shown = tables.show_figure(fig, alt="Medical targets", name="action_medical", directory=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["action_medical.png", "action_medical.svg"]
+    assert shown.png == (tmp_path / "action_medical.png").read_bytes()
+    data, metadata = shown._repr_mimebundle_()
+    assert data["text/plain"] == "[chart] Medical targets"
+    assert metadata["image/png"]["alt"] == "Medical targets"
+
+
+def test_show_figure_without_a_directory_saves_nothing(tmp_path, monkeypatch):
+    from linyi_analysis import plots
+
+    monkeypatch.chdir(tmp_path)
+    shown = tables.show_figure(plots.plot_overview(la.load_plan()), alt="x", directory="")
+    assert shown.png.startswith(b"\x89PNG") and list(tmp_path.iterdir()) == []
+
+
+def test_describe_lists_every_column_of_the_csv():
+    for name in ("targets", "evidence", "actions"):
+        with (PROJECT / "data" / f"{name}.csv").open(encoding="utf-8") as f:
+            header = next(csv.reader(f))
+        d = la.describe(name)
+        assert isinstance(d, pd.DataFrame)
+        listed = d["column"].tolist()
+        assert [c for c in listed if c in header] == header, name  # every column, in file order
+
+
+def test_one_error_base_and_errors_survive_pickle():
+    assert issubclass(la.DataValidationError, la.Error)
+    assert issubclass(la.UnknownAction, la.ParameterError)
+    assert issubclass(la.ParameterError, la.Error)
+    for cls in (la.DataValidationError, la.UnknownAction, la.ParameterError):
+        assert issubclass(cls, ValueError)  # callers catching ValueError keep working
+    err = la.DataValidationError([la.Problem("targets.csv", 3, "value", "not a number", "x")])
+    back = pickle.loads(pickle.dumps(err))
+    assert type(back) is la.DataValidationError and back.problems == err.problems
+    assert str(back) == str(err)
+    unknown = pickle.loads(pickle.dumps(la.UnknownAction("unknown action 'x'")))
+    assert type(unknown) is la.UnknownAction and str(unknown) == "unknown action 'x'"
+
+
+def test_importing_tables_does_not_shadow_ipython_display():
+    code = (
+        "from IPython.display import display\n"
+        "from linyi_analysis import *\n"
+        "from linyi_analysis import tables\n"
+        "assert callable(display) and display.__module__.startswith('IPython'), display\n"
+        "print(sorted(n for n in dir() if n == 'display'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['display']"
+
+
+def test_tab_completion_shows_the_public_api():
+    names = dir(la)
+    for public in ("analysis", "plots", "tables", "audit", "load_plan", "describe", "Error"):
+        assert public in names, public
+    for internal in ("reading", "validated_cache", "validation", "source", "loaders", "schema"):
+        assert internal not in names, internal
+    for public in ("analysis", "plots", "tables"):
+        assert getattr(la, public).__name__ == f"linyi_analysis.{public}"
