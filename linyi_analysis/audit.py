@@ -295,10 +295,10 @@ def discrepancies(plan: Plan) -> pd.DataFrame:
     both figures and comparators, both quotes, and the difference (headline − body).
     """
     targets = plan.targets
-    head = targets[targets["restates"]]
-    body = targets.set_index("target_id")
+    body = plan.whole.targets.set_index("target_id")
+    gaps = derived_ratios(plan.whole).set_index("ratio_id")["value"]
     rows = []
-    for _, h in head.iterrows():
+    for h in targets[targets["restates"]].to_dict("records"):
         b = body.loc[h["counterpart_id"]]
         same = all(
             (pd.isna(h[c]) and pd.isna(b[c])) or h[c] == b[c]
@@ -317,7 +317,7 @@ def discrepancies(plan: Plan) -> pd.DataFrame:
                     "body_value": b["value"],
                     "body_comparator": b["comparator"],
                     "body_quote": b["quote"],
-                    "difference": h["value"] - b["value"],
+                    "difference": gaps.get(f"{h['target_id']}:difference:{h['counterpart_id']}"),
                 }
             )
     columns = [

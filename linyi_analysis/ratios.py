@@ -136,6 +136,27 @@ def _derive(plan: Plan) -> pd.DataFrame:
                 **info,
             )
 
+    # Where the lead paragraph restates a body commitment with another figure: the article
+    # contradicts itself, and the gap is reported (audit.discrepancies), not resolved.
+    for h in targets[targets["restates"]].to_dict("records"):
+        b = by_id.loc[h["counterpart_id"]]
+        if pd.isna(h["value"]) or pd.isna(b["value"]) or float(h["value"]) == float(b["value"]):
+            continue
+        unit = str(h["unit"])
+        text = f"{b['indicator']}: lead paragraph minus body"
+        info = about(h, "plan", (unit, label[unit]), unit, text, target_id=h["target_id"])
+        hid, bid = h["target_id"], h["counterpart_id"]
+        diff = float(h["value"]) - float(b["value"])
+        out.add(
+            "difference",
+            hid,
+            bid,
+            diff,
+            f"{hid} − {bid}",
+            f"{_exact(h['value'])} − {_exact(b['value'])}",
+            **info,
+        )
+
     # What a total holds beyond its itemised parts (validation guarantees parts ≤ total).
     for total_id, parts in targets.dropna(subset=["part_of"]).groupby("part_of", sort=False):
         total = by_id.loc[total_id]
@@ -214,7 +235,8 @@ def derived_ratios(plan: Plan) -> pd.DataFrame:
     across units, households per project), ``change`` (value − baseline), ``relative_change``
     ((value − baseline) ÷ baseline × 100), ``remainder`` (a total minus its itemised parts),
     ``difference`` and ``relative_difference`` (an official figure minus the plan's, and that
-    relative to the plan's × 100). Percentages are 0–100 (unit ``percent``). A ratio whose
+    relative to the plan's × 100; also the lead paragraph's figure minus the body's where the
+    article states one commitment twice with two figures). Percentages are 0–100 (unit ``percent``). A ratio whose
     denominator is zero has no value (``<NA>``) and its calculation says undefined.
 
     Columns: ratio_id (``numerator:kind:denominator``, unique), kind, source (``plan``,

@@ -68,6 +68,17 @@ def quantity(value, label: str) -> str:
     return human_value(value, label, exact=True) if label else number(value)
 
 
+def derived(value, label: str) -> str:
+    """A derived figure (a ratio, share or rise) for reading: to 0.1, as its calculation rounds it.
+
+    >>> derived(88.79492600422833, "%"), derived(24653.465346534653, "people per project"), derived(None, "%")
+    ('88.8%', '24,653.5 people per project', 'n/a')
+    """
+    if value is None or pd.isna(value):
+        return number(None)
+    return quantity(round(float(value), 1), label)
+
+
 def percent(value, digits: int = 0) -> str:
     """A percentage (0–100) rounded for reading: ``66.666`` → ``'67%'``; ``'n/a'`` without a value.
 
@@ -186,7 +197,7 @@ def ratios(plan: Plan) -> pd.DataFrame:
     return _view(
         {
             "Ratio": [str(v) for v in r["description"]],
-            "Value": [quantity(v, lab) for v, lab in zip(r["value"], _labels(r, plan), strict=True)],
+            "Value": [derived(v, lab) for v, lab in zip(r["value"], _labels(r, plan), strict=True)],
             "Calculation": [_text(v) for v in r["calculation"]],
             "From": [str(v) for v in r["source"]],
         },
@@ -207,8 +218,8 @@ def spending(plan: Plan) -> pd.DataFrame:
             "Period": [str(v) for v in s["period"]],
             "What": [str(v) for v in s["indicator"]],
             "Share": [
-                _COMPARATORS.get(_text(c), "") + quantity(v, "%")
-                for v, c in zip(s["value"], s["comparator"], strict=True)
+                _COMPARATORS.get(_text(c), "") + (derived(v, "%") if k == "derived" else quantity(v, "%"))
+                for v, c, k in zip(s["value"], s["comparator"], s["kind"], strict=True)
             ],
             "Share of": [_text(v) for v in s["denominator"]],
             "Source": [_text(v) for v in s["source"]],
