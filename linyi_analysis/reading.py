@@ -41,14 +41,18 @@ def read_file(path: Path) -> tuple[bytes | None, str | None]:
         fd = os.open(path, flags)
     except OSError as exc:
         return None, _why(path, exc)
-    with os.fdopen(fd, "rb") as f:
-        mode = os.fstat(f.fileno()).st_mode
+    try:
+        mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             return None, f"not a regular file ({_KINDS.get(stat.S_IFMT(mode), 'a special file')}): {path}"
-        try:
-            return f.read(), None
-        except OSError as exc:
-            return None, f"file cannot be read ({exc.strerror}): {path}"
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks), None
+    except OSError as exc:
+        return None, f"file cannot be read ({exc.strerror}): {path}"
+    finally:
+        os.close(fd)
 
 
 def _why(path: Path, exc: OSError) -> str:

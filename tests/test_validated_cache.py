@@ -129,7 +129,9 @@ def test_unwritable_cache_validates_every_time(tmp_path, data_copy):
     assert blocker.read_text() == ""
     set_cell(data_copy, "targets", "urb_pocket_parks", "value", "many")
     for _ in range(2):
-        done = subprocess.run([sys.executable, "-m", "linyi_analysis"], env=env, capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "linyi_analysis"], env=env, capture_output=True, text=True
+        )
         assert done.returncode == 1 and "'many' is not a number" in done.stderr
 
 
@@ -137,6 +139,8 @@ def test_bad_data_leaves_no_entry(tmp_path, data_copy):
     set_cell(data_copy, "targets", "urb_pocket_parks", "value", "many")
     env = {**os.environ, "LINYI_CACHE_DIR": str(tmp_path / "cache"), "LINYI_DATA_DIR": str(data_copy)}
     for _ in range(2):
-        done = subprocess.run([sys.executable, "-m", "linyi_analysis"], env=env, capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "linyi_analysis"], env=env, capture_output=True, text=True
+        )
         assert done.returncode == 1 and "'many' is not a number" in done.stderr
     assert not list((tmp_path / "cache").glob("*.pickle"))
