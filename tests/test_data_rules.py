@@ -122,7 +122,7 @@ def test_the_line_is_the_physical_line_after_multi_line_fields(data_copy):
     assert "targets.csv, row 36 (line 39, urb_pocket_parks)" in str(problem)
 
 
-@pytest.mark.parametrize("reserved", ["index", "figures"])
+@pytest.mark.parametrize("reserved", ["index", "figures", "overview"])
 def test_an_action_id_naming_a_file_of_the_report_site_is_refused(data_copy, reserved):
     for table in ("actions", "measures", "targets", "evidence"):
         rows = read_rows(data_copy / f"{table}.csv")
