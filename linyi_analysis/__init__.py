@@ -14,9 +14,9 @@ from importlib import import_module
 
 from .dictionary import describe
 from .errors import DataValidationError, Error, ParameterError, Problem, UnknownAction
-from .evidence import load_evidence
 from .loaders import (
     load_actions,
+    load_evidence,
     load_measures,
     load_non_targets,
     load_tables,

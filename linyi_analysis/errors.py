@@ -14,12 +14,13 @@ class Error(Exception):
     """Base of every exception the package raises on purpose."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Problem:
     """One problem in one data file.
 
-    ``row`` is the 1-based data row (the CSV line is ``row + 1``, after the header);
-    ``None`` for problems of the file as a whole (a missing column, an unreadable file).
+    ``row`` is the 1-based data row (after the header); ``line`` the physical line of the file
+    where that row starts (``row + 1`` unless an earlier quoted field spans several lines).
+    Both are ``None`` for problems of the file as a whole (a missing column, an unreadable file).
     """
 
     file: str
@@ -27,12 +28,14 @@ class Problem:
     column: str | None
     message: str
     key: str | None = None  # the row's id, when it has one, to find it quickly
+    line: int | None = None
 
     def __str__(self) -> str:
         where = [self.file]
         if self.row is not None:
             ident = f", {self.key}" if self.key else ""
-            where.append(f"row {self.row} (line {self.row + 1}{ident})")
+            line = self.row + 1 if self.line is None else self.line
+            where.append(f"row {self.row} (line {line}{ident})")
         if self.column is not None:
             where.append(f"column '{self.column}'")
         return f"{', '.join(where)}: {self.message}"
@@ -41,7 +44,8 @@ class Problem:
 class DataValidationError(Error, ValueError):
     """Raised when a data file is missing, unreadable or breaks the data package's rules.
 
-    ``problems`` lists every problem found (all files, all rows), not only the first.
+    ``problems`` lists every problem found (all files, all rows), not only the first;
+    :meth:`to_frame` gives them as a table.
     """
 
     def __init__(self, problems: list[Problem]):
@@ -51,12 +55,36 @@ class DataValidationError(Error, ValueError):
         super().__init__(f"{n} problem{'s' if n != 1 else ''} in the data:\n{lines}")
 
     def __reduce__(self):
-        # Rebuilt from the problems (the default would pass the message string as ``problems``).
-        return (type(self), (self.problems,))
+        # Rebuilt from the problems, not from the message (the default would pass the text).
+        return type(self), (self.problems,)
+
+    def to_frame(self):
+        """One row per problem: file, row, line, column, key, message (like pandera's failure_cases).
+
+        >>> from linyi_analysis.errors import DataValidationError, Problem
+        >>> err = DataValidationError([Problem("targets.csv", 3, "value", "'x' is not a number", "t1")])
+        >>> err.to_frame().to_dict("records")
+        [{'file': 'targets.csv', 'row': 3, 'line': 4, 'column': 'value', 'key': 't1', 'message': "'x' is not a number"}]
+        """
+        import pandas as pd  # errors.py stays importable without pandas' cost until a table is asked for
+
+        rows = [
+            {
+                "file": p.file,
+                "row": p.row,
+                "line": p.line if p.line is not None or p.row is None else p.row + 1,
+                "column": p.column,
+                "key": p.key,
+                "message": p.message,
+            }
+            for p in self.problems
+        ]
+        frame = pd.DataFrame(rows, columns=["file", "row", "line", "column", "key", "message"])
+        return frame.astype({"row": "Int64", "line": "Int64"})
 
 
 def _sort_key(p: Problem):
-    return (p.file, -1 if p.row is None else p.row, p.column or "", p.message)
+    return (p.file, -1 if p.row is None else p.row, p.column or "", p.message, p.key or "")
 
 
 class ParameterError(Error, ValueError):

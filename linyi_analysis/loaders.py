@@ -1,9 +1,10 @@
 """The loaders: each returns one validated, typed table of the plan as a pandas DataFrame.
 
 Tables are validated together (foreign keys cross files). The check runs whenever the bytes
-of the tables (or the rules) differ from data that already passed it — see
-:mod:`~linyi_analysis.validated_cache` — so an edited CSV is always checked on the next load,
-while unchanged data loads at the speed of ``pandas.read_csv``.
+of the tables (or the rules) differ from data that already passed it; the tables it returned
+are then kept (see :mod:`~linyi_analysis.validated_cache`), so unchanged data loads without
+pandera at the speed of ``pandas.read_csv``, and a later load returns exactly what validation did.
+Every loader hands out copies: changing a returned frame never changes a later result.
 """
 
 from __future__ import annotations
@@ -13,41 +14,45 @@ import os
 import pandas as pd
 
 from . import validated_cache
-from .reading import read_bytes, read_raw, read_typed
+from .reading import read_file, read_raw
 from .resources import data_dir as _data_dir
 from .resources import resource
 from .source import available_plan_text
 from .validation import TABLES, validate
 
+#: The tables of the directory state loaded last in this process (one state is all a session needs).
 _cache: dict[tuple[str, str], dict[str, pd.DataFrame]] = {}
 
 
 def load_tables(data_dir: str | os.PathLike | None = None) -> dict[str, pd.DataFrame]:
-    """All tables of the data package, validated and typed, keyed by name.
+    """All tables of the data package, validated and typed, keyed by name (new copies on every call).
 
     Raises :class:`~linyi_analysis.DataValidationError` listing every problem of every file.
     """
+    return {name: frame.copy() for name, frame in _validated(data_dir).items()}
+
+
+def _validated(data_dir) -> dict[str, pd.DataFrame]:
+    """The validated tables themselves (shared: callers hand out copies)."""
     directory = _data_dir(data_dir)
     # Read each file once: the bytes hashed are the bytes parsed, even if the file changes meanwhile.
-    contents = {name: read_bytes(directory / f"{name}.csv") for name in TABLES}
+    read = {name: read_file(directory / f"{name}.csv") for name in TABLES}
+    contents = {name: data for name, (data, _) in read.items()}
     plan = available_plan_text()  # quotes are checked against the article where it is available
     key = (str(directory), validated_cache.content_key(contents, plan))
-    if key not in _cache:
-        if validated_cache.is_validated(key[1]):
-            tables = {
-                name: read_typed(data, resource(name)["schema"]["fields"]) for name, data in contents.items()
-            }
-        else:
-            raw, problems = {}, []
-            for name, data in contents.items():
-                raw[name], found = read_raw(directory / f"{name}.csv", data)
+    tables = _cache.get(key)  # (a local reference: another thread may replace the entry meanwhile)
+    if tables is None:
+        tables = validated_cache.load(key[1])
+        if tables is None or set(tables) != set(TABLES):
+            raw, lines, problems = {}, {}, []
+            for name, (data, reason) in read.items():
+                raw[name], lines[f"{name}.csv"], found = read_raw(directory / f"{name}.csv", data, reason)
                 problems += found
-            tables = validate(raw, problems, plan)
-            validated_cache.remember(key[1])
-        _cache.clear()  # one directory state at a time is all a session needs
-        _cache[key] = _apply_types(tables)
-    # Copies: a caller who edits a frame (or the dict) must not change what the next caller gets.
-    return {name: frame.copy() for name, frame in _cache[key].items()}
+            tables = _apply_types(validate(raw, problems, plan, lines))
+            validated_cache.store(key[1], tables)
+        _cache.clear()
+        _cache[key] = tables
+    return tables
 
 
 def _apply_types(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -79,11 +84,13 @@ def _apply_types(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 
 def _table(name: str, data_dir) -> pd.DataFrame:
-    return load_tables(data_dir)[name].copy()
+    from .plan import load_plan  # the plan is built on load_tables: imported here, not at the top
+
+    return load_plan(data_dir).table(name)
 
 
 def load_actions(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
-    """The plan's overall goals and its six improvement actions, in the article's order.
+    """The plan's overall goals and its six improvement actions: ``la.load_plan(data_dir).actions``.
 
     Columns: action_id (categorical, ordered as in the article), order, name, name_source
     (the article's heading), measures_stated (the number of measures the article states)
@@ -97,7 +104,7 @@ def load_actions(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
 
 
 def load_measures(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
-    """Every measure ("aspect") each action lists: measure_id, action_id, order, name, quote.
+    """Every measure ("aspect") each action lists: ``la.load_plan(data_dir).measures``.
 
     >>> import linyi_analysis as la
     >>> la.load_measures().groupby("action_id", observed=True).size()["medical"]
@@ -107,15 +114,13 @@ def load_measures(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
 
 
 def load_targets(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
-    """One row per quantitative commitment, in base units (yuan, people, percent 0–100, …).
-
-    See the README's data dictionary for every column.
+    """One row per quantitative commitment, in base units: ``la.load_plan(data_dir).targets``,
+    with labels and kinds (``la.describe("targets")`` lists every column).
 
     >>> import linyi_analysis as la
     >>> t = la.load_targets().set_index("target_id")
-    >>> row = t.loc["emp_startup_loans"]
-    >>> float(row["value"]), row["comparator"], row["unit"]
-    (2200000000.0, '>=', 'yuan')
+    >>> t.loc["emp_startup_loans", ["value", "comparator", "unit", "label"]].tolist()
+    [np.float64(2200000000.0), '>=', 'yuan', '≥ 2.2 bn yuan']
     """
     return _table("targets", data_dir)
 
@@ -128,3 +133,15 @@ def load_units(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
 def load_non_targets(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     """Numbers in the article that are not targets (years, ordinals, names), each with the reason."""
     return _table("non_targets", data_dir)
+
+
+def load_evidence(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Facts from outside the article, each cited and linked to the plan's targets:
+    ``la.load_plan(data_dir).evidence`` (``la.describe("evidence")`` lists every column).
+
+    >>> import linyi_analysis as la
+    >>> ev = la.load_evidence().set_index("fact_id")
+    >>> ev.loc["old_households_2022", ["target_id", "relation"]].tolist()
+    ['urb_old_community_households', 'same_figure']
+    """
+    return _table("evidence", data_dir)

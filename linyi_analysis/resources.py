@@ -13,20 +13,41 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from .errors import DataValidationError, Error, Problem
+
 DATA_DIR_ENV = "LINYI_DATA_DIR"
 
 
 def data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     """The directory the tables are read from (argument, then ``$LINYI_DATA_DIR``, then the package)."""
     chosen = data_dir or os.environ.get(DATA_DIR_ENV)
-    if chosen:
+    if not chosen:
+        return _package_data()
+    try:
         return Path(chosen).resolve()
-    return Path(str(resources.files("linyi_analysis").joinpath("data"))).resolve()
+    except (RuntimeError, OSError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
+        why = "a loop of symbolic links" if "loop" in str(exc).lower() else str(exc)
+        raise DataValidationError(
+            [Problem(str(chosen), None, None, f"data directory cannot be used: {why}")]
+        ) from None
 
 
 @cache
 def _read_json(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+    """A descriptor of the package; a missing or broken one is a clear error naming it, not a traceback."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        why = f"cannot be read ({exc.strerror or exc})"
+    except UnicodeDecodeError as exc:
+        why = f"is not UTF-8 text ({exc.reason} at byte {exc.start})"
+    except json.JSONDecodeError as exc:
+        why = f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}): reinstall the package"
+    raise DataValidationError([Problem(path.name, None, None, f"the package's {path} {why}")]) from None
+
+
+class UnknownTable(Error, KeyError):
+    """A table name that is not in the data package."""
 
 
 def datapackage() -> dict:
@@ -48,4 +69,4 @@ def resource(name: str) -> dict:
     for res in datapackage()["resources"]:
         if res["name"] == name:
             return res
-    raise KeyError(f"no table {name!r} in datapackage.json")
+    raise UnknownTable(f"no table {name!r} in datapackage.json")

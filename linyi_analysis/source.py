@@ -7,17 +7,18 @@ import os
 import re
 from pathlib import Path
 
+from .errors import Error
 from .resources import citation
 
 SOURCE_ENV = "LINYI_SOURCE_TEXT"
 _SHARED = Path("shared") / "source"
 
 
-class SourceNotFound(FileNotFoundError):
+class SourceNotFound(Error, FileNotFoundError):
     """The source text is not on this machine (tests that need it skip with this message)."""
 
 
-class SourceMismatch(ValueError):
+class SourceMismatch(Error, ValueError):
     """The text found is not the one cited: its SHA-256 differs from ``source.json``."""
 
 
@@ -63,7 +64,7 @@ def plan_text(text: str) -> str:
     for i, line in enumerate(lines):
         if line.strip() == marker:
             return "\n".join(lines[:i])
-    raise ValueError(f"the article has no {marker!r} line")
+    raise SourceMismatch(f"the article has no {marker!r} line")
 
 
 def available_plan_text() -> str | None:

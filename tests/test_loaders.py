@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 
@@ -48,10 +49,44 @@ def test_target_dtypes():
     assert set(t["comparator"].cat.categories) == {"=", ">=", ">", "range", "increase_by", "from_to"}
 
 
-def test_loaders_return_independent_copies():
-    t = la.load_targets()
-    t.loc[:, "value"] = 0.0
-    assert la.load_targets()["value"].max() > 0
+LOADERS = {
+    "load_tables": la.load_tables,
+    "load_actions": la.load_actions,
+    "load_measures": la.load_measures,
+    "load_targets": la.load_targets,
+    "load_units": la.load_units,
+    "load_non_targets": la.load_non_targets,
+    "load_evidence": la.load_evidence,
+}
+
+
+def _vandalise(frame: pd.DataFrame) -> None:
+    """Change a frame in place every way a caller might: every value of a column, a column taken
+    out, a new column."""
+    first = frame.columns[0]
+    frame.loc[:, first] = frame.loc[frame.index[-1], first]
+    frame.pop(frame.columns[1])
+    frame["added"] = 1
+
+
+@pytest.mark.parametrize("name", list(LOADERS))
+def test_changing_a_returned_frame_changes_no_later_result(name):
+    before = pickle.dumps(la.load_tables())  # an independent copy of every table
+    targets_before = pickle.dumps(la.load_targets())  # the plan's targets: with labels and kinds
+    got = LOADERS[name]()
+    for frame in got.values() if isinstance(got, dict) else [got]:
+        _vandalise(frame)
+    if isinstance(got, dict):
+        got.clear()
+    expected = pickle.loads(before)
+    again = la.load_tables()
+    assert again.keys() == expected.keys()
+    for table, frame in expected.items():
+        assert len(frame) > 0
+        pd.testing.assert_frame_equal(again[table], frame)
+        if table != "targets":  # load_targets is the plan's targets, checked below
+            pd.testing.assert_frame_equal(LOADERS[f"load_{table}"](), frame)
+    pd.testing.assert_frame_equal(la.load_targets(), pickle.loads(targets_before))
 
 
 def test_base_units():
@@ -64,7 +99,7 @@ def test_base_units():
 
 
 def test_spending_ratios_holds_the_share_target():
-    s = la.spending_ratios()
+    s = la.spending_ratios(la.load_plan())
     row = s[s["kind"] == "target"].set_index("target_id").loc["goals_livelihood_spending_share"]
     assert (row["value"], row["comparator"]) == (80, ">=")
 
