@@ -15,7 +15,14 @@ from functools import cache
 from pathlib import Path
 
 CACHE_ENV = "LINYI_CACHE_DIR"
-_RULES = ("validation.py", "schema.py", "reading.py", "data/datapackage.json")
+_RULES = (
+    "validation.py",
+    "delivery_rules.py",
+    "periods.py",
+    "schema.py",
+    "reading.py",
+    "data/datapackage.json",
+)
 
 
 def cache_dir() -> Path:

@@ -9,11 +9,12 @@ import math
 
 import pandas as pd
 
+from .delivery_rules import delivery_problems
 from .errors import DataValidationError, Problem
 from .resources import datapackage
 
 #: Tables in dependency order: a table's foreign keys point only to tables before it (or itself).
-TABLES = ("actions", "measures", "units", "targets", "non_targets", "evidence")
+TABLES = ("actions", "measures", "units", "targets", "non_targets", "evidence", "evidence_searches")
 
 #: Columns holding verbatim text of the article: (table, id column, quote column).
 QUOTED = (
@@ -213,6 +214,7 @@ def _row_rules(t: dict[str, pd.DataFrame], partial: set[str] = frozenset()) -> l
         )
     if {"evidence", "targets", "units"} <= t.keys():
         out += _evidence_rules(t["evidence"], t["targets"], t["units"])
+    out += delivery_problems(t, partial)  # the delivery tracker's rules (delivery_rules.py)
     return out
 
 
@@ -343,6 +345,8 @@ def _evidence_rules(ev: pd.DataFrame, tg: pd.DataFrame, un: pd.DataFrame) -> lis
                 bad("part_of", "points to the row itself")
             elif fact.at[whole, "unit"] != r["unit"] or fact.at[whole, "period"] != r["period"]:
                 bad("part_of", f"{whole!r} is not in the same unit and period as this row")
+        if pd.isna(r["value"]):  # allowed for some kinds (delivery_rules.py)
+            continue
         for message in _unit_problems(float(r["value"]), r["unit"], unit_kind.get(r["unit"])):
             bad("value", message)
     return out
