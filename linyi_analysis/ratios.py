@@ -15,6 +15,7 @@ import pandas as pd
 
 from .formatting import human_number, singular
 from .loaders import load_tables
+from .periods import period_sort_key
 from .resources import citation
 
 RATIO_COLUMNS = [
@@ -254,14 +255,17 @@ def spending_ratios(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     >>> s.loc[s["kind"] == "target", ["value", "comparator"]].values.tolist()
     [[80.0, '>=']]
     >>> s.loc[s["kind"] == "reported", ["period", "value"]].values.tolist()
-    [['2014-H1', 69.0], ['2019-H1', 82.0], ['2025-Q1', 83.1]]
+    [['2011', 60.4], ['2014-H1', 69.0], ['2019-H1', 82.0], ['2022-01/2022-02', 80.8], ['2025-Q1', 83.1]]
     """
     tables = load_tables(data_dir)
     targets, evidence = tables["targets"], tables["evidence"]
     cite = citation()
     plan_source = f"{cite['outlet']}, {cite['date']} (the plan)"
 
-    reported = evidence[evidence["kind"] == "spending_share"].sort_values("period", kind="stable")
+    reported = evidence[evidence["kind"] == "spending_share"]
+    reported = reported.iloc[
+        sorted(range(len(reported)), key=lambda i: period_sort_key(reported["period"].iloc[i]))
+    ]
     wanted = set(reported["target_id"].dropna())
     share_targets = targets[targets["target_id"].isin(wanted)]
     rows = [

@@ -67,7 +67,13 @@ def add_rows(data_dir: Path) -> dict:
     ]
     write_rows(data_dir / "targets.csv", targets)
     evidence = read_rows(data_dir / "evidence.csv")
-    common = {"quote_zh": "示例", "url": "https://example.org/fixture", "publisher": "fixture"}
+    common = {
+        "quote_zh": "示例",
+        "url": "https://example.org/fixture",
+        "publisher": "fixture",
+        "source_type": "official_document",
+        "scope": "citywide",
+    }
     evidence += [
         {
             **dict.fromkeys(evidence[0], ""),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
+import calendar
 
 import pandas as pd
 from matplotlib.figure import Figure
 
 from ..formatting import human_number, human_value, wrap
+from ..periods import parse_period
 from .style import (
     PALETTE,
     empty_figure,
@@ -78,18 +79,12 @@ def plot_overview(summary: pd.DataFrame) -> Figure:
 
 
 def _year(period: str) -> float:
-    """The middle of a period in decimal years: 2019-H1 → 2019.25, 2025-Q1 → 2025.125, 2022 → 2022.5."""
-    m = re.fullmatch(r"(\d{4})(?:-(H[12]|Q[1-4]|\d{2}))?", period)
-    if not m:
-        raise ValueError(f"unreadable period {period!r}")
-    year, part = int(m[1]), m[2]
-    if part is None:
-        return year + 0.5
-    if part[0] == "H":
-        return year + (int(part[1]) - 0.5) / 2
-    if part[0] == "Q":
-        return year + (int(part[1]) - 0.5) / 4
-    return year + (int(part) - 0.5) / 12
+    """The middle of a period in decimal years: 2019-H1 → 2019.25, 2025-Q1 → 2025.12, 2022 → 2022.5
+    (read by :mod:`linyi_analysis.periods`, so intervals such as 2022-01/2022-02 work too)."""
+    p = parse_period(period)
+    middle = p.start + (p.end - p.start) / 2
+    days = 366 if calendar.isleap(middle.year) else 365
+    return middle.year + (middle.timetuple().tm_yday - 0.5) / days
 
 
 @themed
