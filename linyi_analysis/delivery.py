@@ -152,8 +152,9 @@ def delivery(
     counted, alias = commitments(targets)
     if cutoff is not None:
         known = [_published_by(p, cutoff) for p in evidence["published"]]
-        evidence = evidence[known]
-        searches = searches[[_as_date(d) <= cutoff for d in searches["searched_on"]]]
+        evidence = evidence[pd.Series(known, index=evidence.index, dtype=bool)]
+        searched = [_as_date(d) <= cutoff for d in searches["searched_on"]]
+        searches = searches[pd.Series(searched, index=searches.index, dtype=bool)]
     by_id = targets.set_index("target_id")
     rows = [_row(t, alias, by_id, evidence, searches, label) for _, t in counted.iterrows()]
     out = pd.DataFrame(rows, columns=COLUMNS)
@@ -364,7 +365,7 @@ def _covering(searches: pd.DataFrame, t, names: set[str]) -> pd.DataFrame:
             keep.append(str(s["action_id"]) == str(t["action_id"]))
         else:
             keep.append(bool(names & set(str(s["target_ids"]).split())))
-    return searches[keep]
+    return searches[pd.Series(keep, index=searches.index, dtype=bool)]
 
 
 def status_counts(frame: pd.DataFrame) -> pd.DataFrame:
