@@ -338,8 +338,12 @@ def discrepancies(plan: Plan) -> pd.DataFrame:
 
 EVIDENCE_SOURCE_ENV = "LINYI_EVIDENCE_SOURCE"
 EVIDENCE_SOURCE_NAME = "external-evidence.csv"
+#: The shared file of delivery facts, beside EVIDENCE_SOURCE_NAME (issue 11); its ``note`` is our ``notes``.
+DELIVERY_SOURCE_NAME = "delivery-evidence.csv"
 #: Columns copied from the shared file as they are (``unit`` is copied with spaces as underscores).
 COPIED = ("kind", "topic", "period", "value", "unit", "quote_zh", "url", "publisher", "published")
+#: Further columns copied from the delivery file (our name: its name).
+DELIVERY_COPIED = {"scope": "scope", "target_id": "target_id", "source_type": "source_type", "notes": "note"}
 
 
 class EvidenceSourceNotFound(Error, FileNotFoundError):
@@ -361,13 +365,22 @@ def find_evidence_source() -> Path:
 
 
 def source_differences(plan: Plan, source: str | os.PathLike | None = None) -> pd.DataFrame:
-    """Where ``evidence.csv`` differs from the shared evidence file: one row per fact and column.
+    """Where ``evidence.csv`` differs from the shared evidence files: one row per fact and column.
+
+    ``source`` is the shared external-evidence file; the delivery file beside it
+    (``delivery-evidence.csv``), where present, is compared too, with its scope, target_id,
+    source_type and note.
 
     Columns: fact_id, column, in_data, in_source. A fact missing on one side shows as a row with
     column ``fact_id``. Empty when the copy is faithful.
     """
     path = Path(source) if source else find_evidence_source()
-    src = pd.read_csv(path, dtype=str, keep_default_na=False).set_index("fact_id")
+    frames = [pd.read_csv(path, dtype=str, keep_default_na=False)]
+    delivery_path = path.parent / DELIVERY_SOURCE_NAME
+    if delivery_path.is_file():  # the delivery facts (issue 11) are copied from the file beside it
+        delivery = pd.read_csv(delivery_path, dtype=str, keep_default_na=False)
+        frames.append(delivery.rename(columns={"note": "notes"}))
+    src = pd.concat(frames, ignore_index=True).fillna("").set_index("fact_id")
     data = plan.evidence.set_index("fact_id")
     rows = []
     for fact in sorted(set(src.index) ^ set(data.index)):
@@ -380,14 +393,15 @@ def source_differences(plan: Plan, source: str | os.PathLike | None = None) -> p
             }
         )
     for fact in (f for f in data.index if f in src.index):
-        for col in COPIED:
+        delivery_fact = "source_type" in src and src.at[fact, "source_type"] != ""
+        for col in COPIED + (tuple(DELIVERY_COPIED) if delivery_fact else ()):
             ours, theirs = data.at[fact, col], src.at[fact, col]
             if col == "value":
-                same = float(ours) == float(theirs)
+                same = (pd.isna(ours) and theirs == "") or (theirs != "" and float(ours) == float(theirs))
             elif col == "unit":
                 same = str(ours) == theirs.replace(" ", "_")
             else:
-                same = str(ours) == theirs
+                same = ("" if pd.isna(ours) else str(ours)) == theirs
             if not same:
                 rows.append({"fact_id": fact, "column": col, "in_data": ours, "in_source": theirs})
     return pd.DataFrame(rows, columns=["fact_id", "column", "in_data", "in_source"])

@@ -128,6 +128,13 @@ class Plan:
             frame = frame[frame["action_id"].astype(str) == self.action_id].reset_index(drop=True)
         return frame.copy()
 
+    def delivery(self, freshness=None) -> pd.DataFrame:
+        """The delivery tracker: one row per commitment with its evidence status, the rule and
+        the facts it rests on, and their sources (:func:`linyi_analysis.delivery.delivery`)."""
+        from .delivery import delivery
+
+        return delivery(self, freshness)
+
     def digest(self) -> str:
         """SHA-256 of exactly the data this plan shows: every table's rows (a cut plan: its
         action's rows and the tables without an action), in a stable text form."""

@@ -8,10 +8,12 @@ denominator, and the shares derived from reported spending amounts.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from .formatting import human_number, singular
-from .periods import sort_key
+from .periods import period_sort_key
 from .plan import Plan
 from .resources import citation
 
@@ -252,6 +254,16 @@ def derived_ratios(plan: Plan) -> pd.DataFrame:
     return plan.derived("derived_ratios", _derive)
 
 
+def denominator(topic: str) -> str:
+    """The expenditure a spending share is a share of, as the fact's topic states it.
+
+    >>> denominator("livelihood spending share of general public budget expenditure, January-February cumulative")
+    'general public budget expenditure'
+    """
+    m = re.search(r"share of ((?:[a-z]+ )*?expenditure)", str(topic))
+    return m[1] if m else "expenditure not stated"
+
+
 SPENDING_COLUMNS = [
     "kind",
     "target_id",
@@ -278,8 +290,10 @@ def _spending(plan: Plan) -> pd.DataFrame:
     cite = citation()
     plan_source = f"{cite['outlet']}, {cite['date']} (the plan)"
     reported = evidence[evidence["kind"] == "spending_share"]
-    reported = reported.iloc[sorted(range(len(reported)), key=lambda i: sort_key(reported["period"].iloc[i]))]
-    denominators = reported["denominator"] if "denominator" in reported else pd.Series(index=reported.index)
+    reported = reported.iloc[
+        sorted(range(len(reported)), key=lambda i: period_sort_key(reported["period"].iloc[i]))
+    ]
+    denominators = [denominator(t) for t in reported["topic"]]
     share_targets = targets[targets["target_id"].isin(set(reported["target_id"].dropna()))]
     rows = [
         {
@@ -308,7 +322,7 @@ def _spending(plan: Plan) -> pd.DataFrame:
             "value": f["value"],
             "unit": str(f["unit"]),
             "comparator": "=",
-            "denominator": "" if pd.isna(d) else d,
+            "denominator": d,
             "source": f"{f['publisher']}, {f['published']}",
             "published": f["published"],
             "url": f["url"],

@@ -272,6 +272,57 @@ def corroboration(plan: Plan) -> pd.DataFrame:
     )
 
 
+_SOURCE_TYPES = {
+    "official_document": "official document",
+    "official_press_conference": "official press conference",
+    "news_report": "news report",
+    "repost": "repost",
+}
+
+
+def delivery(plan: Plan) -> pd.DataFrame:
+    """The delivery tracker (``plan.delivery()``) for reading: each commitment, its status, the
+    evidence figure and period, the rule applied, the source and its strength, and the date of
+    the last search (for "no public evidence": what was searched, and when)."""
+    d = plan.delivery()
+    source = []
+    for r in d.to_dict("records"):
+        if _text(r["publisher"]):
+            kind = _SOURCE_TYPES.get(_text(r["source_type"]), _text(r["source_type"]))
+            source.append(f"{r['publisher']}, {r['published']} ({kind}) {_text(r['url'])}".strip())
+        else:
+            source.append("")
+    return _view(
+        {
+            "Indicator": [str(v) for v in d["indicator"]],
+            "Commitment": [str(v) for v in d["commitment"]],
+            "Status": [str(v) for v in d["status"]],
+            "Evidence": [_text(v) for v in d["evidence_figure"]],
+            "Period": [_text(v) for v in d["evidence_period"]],
+            "Rule": [_text(v) for v in d["rule"]],
+            "Source": source,
+            "Searched": [_text(v) for v in d["freshness"]],
+        },
+        d["target_id"],
+        "target",
+    )
+
+
+def delivery_counts(plan: Plan) -> pd.DataFrame:
+    """Commitments per action and evidence status (``plan.delivery()`` counted), with the date of
+    the latest search: how much of the plan the public record shows as done."""
+    from .delivery import status_counts
+
+    d = plan.delivery()
+    counts = status_counts(d)
+    names = dict(zip(plan.actions["action_id"].astype(str), plan.actions["name"].astype(str), strict=True))
+    columns = {"Action": [names.get(a, a) for a in counts.index]}
+    columns |= {str(status): [number(v) for v in counts[status]] for status in counts.columns}
+    latest = d.groupby(d["action_id"].astype(str))["freshness"].max()
+    columns["Searched up to"] = [_text(latest.get(a)) for a in counts.index]
+    return _view(columns, counts.index, "action")
+
+
 def discrepancies(plan: Plan) -> pd.DataFrame:
     """:func:`linyi_analysis.audit.discrepancies` for reading: the lead paragraph's figure beside
     the body's, the difference, and both quotes."""

@@ -32,6 +32,8 @@ RULES = (
     "source.py",
     "loaders.py",
     "validated_cache.py",
+    "delivery_rules.py",
+    "periods.py",
     "data/datapackage.json",
 )
 #: Distributions whose versions decide parsing, coercion and the pickled frames.

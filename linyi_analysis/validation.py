@@ -20,12 +20,13 @@ from datetime import date
 
 import pandas as pd
 
+from .delivery_rules import delivery_problems
 from .errors import DataValidationError, Problem
 from .reading import DTYPES
 from .resources import datapackage
 
 #: Tables in dependency order: a table's foreign keys point only to tables before it (or itself).
-TABLES = ("actions", "measures", "units", "targets", "non_targets", "evidence")
+TABLES = ("actions", "measures", "units", "targets", "non_targets", "evidence", "evidence_searches")
 
 #: Columns holding verbatim text of the article: (table, id column, quote column).
 QUOTED = (
@@ -339,6 +340,10 @@ def _row_rules(
     if "evidence" in t:
         _evidence_rules(rules)
         _composition_rules(rules, "evidence", "fact_id")
+    # The delivery tracker's rules (delivery_rules.py) read whole tables: they run when none of
+    # the tables they read has a missing column (that problem is reported already).
+    if not any(rules.broken.get(n) for n in ("targets", "evidence", "evidence_searches")):
+        rules.out += delivery_problems(t, partial)
     return rules.out
 
 

@@ -45,12 +45,13 @@ def source_text() -> str:
 
 @pytest.fixture(scope="session")
 def evidence_source() -> list[dict]:
-    """The rows of the shared external-evidence file evidence.csv is copied from (skips if absent,
-    fails under CI)."""
-    from linyi_analysis.audit import EvidenceSourceNotFound, find_evidence_source
+    """The rows of the shared evidence files evidence.csv is copied from: external-evidence.csv and
+    delivery-evidence.csv beside it (skips if absent, fails under CI)."""
+    from linyi_analysis.audit import DELIVERY_SOURCE_NAME, EvidenceSourceNotFound, find_evidence_source
 
     try:
-        return read_rows(find_evidence_source())
+        path = find_evidence_source()
+        return read_rows(path) + read_rows(path.parent / DELIVERY_SOURCE_NAME)
     except EvidenceSourceNotFound as exc:
         skip_or_fail(str(exc))
 

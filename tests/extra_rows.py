@@ -67,7 +67,13 @@ def add_rows(data_dir: Path) -> dict:
     ]
     write_rows(data_dir / "targets.csv", targets)
     evidence = read_rows(data_dir / "evidence.csv")
-    common = {"quote_zh": "示例", "url": "https://example.org/fixture", "publisher": "fixture"}
+    common = {
+        "quote_zh": "示例",
+        "url": "https://example.org/fixture",
+        "publisher": "fixture",
+        "source_type": "official_document",
+        "scope": "citywide",
+    }
     evidence += [
         {
             **dict.fromkeys(evidence[0], ""),
@@ -113,6 +119,8 @@ def add_evidence(data_dir: Path, **values) -> dict:
         "publisher": "fixture",
         "published": "2022-01-01",
         "period": "2022",
+        "source_type": "official_document",
+        "scope": "citywide",
         **values,
     }
     write_rows(data_dir / "evidence.csv", [*rows, row])

@@ -138,7 +138,17 @@ def test_spending_shares_are_listed_in_time_order(data_copy):
         )
     s = la.spending_ratios(la.load_plan(data_copy))
     reported = s.loc[s["kind"] == "reported", "period"].tolist()
-    assert reported == ["2014-H1", "2019-Q1", "2019-H1", "2019-H2", "2019-12", "2025-Q1"]
+    # by start, then the shorter first: 2019-Q1 and 2019-H1 both start on 1 January 2019
+    assert reported == [
+        "2011",
+        "2014-H1",
+        "2019-Q1",
+        "2019-H1",
+        "2019-H2",
+        "2019-12",
+        "2022-01/2022-02",
+        "2025-Q1",
+    ]
 
 
 def test_spending_ratios_hold_spending_only(plan):
@@ -148,11 +158,14 @@ def test_spending_ratios_hold_spending_only(plan):
     assert not (s["value"].astype(float).round(1) == 11.1).any()
     assert set(s["kind"]) == {"target", "reported", "derived"}
     assert s.loc[s["kind"] == "target", "target_id"].tolist() == ["goals_livelihood_spending_share"]
-    # the reported shares, as the evidence file lists them: 69% (2014-H1), 82% (2019-H1), 83.1% (2025-Q1)
+    # the reported shares, as the shared evidence files give them, in time order: 60.4% (2011,
+    # expected), 69% (2014-H1), 82% (2019-H1), 80.8% (January-February 2022), 83.1% (2025-Q1)
     reported = s[s["kind"] == "reported"]
     assert reported[["period", "value"]].values.tolist() == [
+        ["2011", 60.4],
         ["2014-H1", 69.0],
         ["2019-H1", 82.0],
+        ["2022-01/2022-02", 80.8],
         ["2025-Q1", 83.1],
     ]
     # education spending within livelihood spending, 2014-H1: 5.54 bn / 15.16 bn = 36.5%
@@ -170,18 +183,16 @@ def test_spending_shares_say_what_they_are_a_share_of(plan):
     assert (s.loc[s["kind"] == "derived", "denominator"] != "").all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DATA MISSING: evidence.csv has no 'denominator' for the reported spending shares yet "
-    "(the lead adds it); the article's sources say 公共财政支出 / 财政支出 / 一般公共预算支出",
-)
 def test_reported_spending_shares_name_their_denominator(plan):
     s = la.spending_ratios(plan)
     reported = s[s["kind"] == "reported"].set_index("period")["denominator"].to_dict()
-    # Hand-read from each share's topic/quote in the shared evidence file.
+    # Hand-read from each share's Chinese passage in the shared evidence files:
+    # 占全市公共财政支出 / 占全市财政支出 / 占全市一般公共预算支出 / 占一般公共預(yù)算支出 / 占总支出.
     assert reported == {
+        "2011": "total expenditure",
         "2014-H1": "public fiscal expenditure",
         "2019-H1": "fiscal expenditure",
+        "2022-01/2022-02": "general public budget expenditure",
         "2025-Q1": "general public budget expenditure",
     }
 
@@ -204,12 +215,16 @@ def test_corroboration_matches_the_cited_evidence(plan, evidence_source):
     c = analysis.corroboration(plan)
     source = {r["fact_id"]: r for r in evidence_source}
     same = [r for r in evidence_source if r["fact_id"] in set(la.load_evidence()["fact_id"])]
-    assert len(c) == 3 and len(same) > 0
-    # the plan's figures, as the article writes them: 297 projects, 36,000 households, 143 parks
+    assert len(c) == 6 and len(same) > 0
+    # the plan's figures, as the article writes them: 297 projects, 36,000 households, 143 parks,
+    # parks of at least 100 mu, a 10% rise of assistance standards, 500 women aided
     assert c.set_index("fact_id")["plan_value"].to_dict() == {
         "old_projects_2022": 297.0,
         "old_households_2022": 36000.0,
         "pocket_parks_plan_2022": 143.0,
+        "plan_park_rule_100mu": 100.0,
+        "plan_assistance_rise_2022": 10.0,
+        "plan_cancer_aid_2022": 500.0,
     }
     for _, r in c.iterrows():
         cited = source[r["fact_id"]]

@@ -124,7 +124,7 @@ def test_the_line_is_the_physical_line_after_multi_line_fields(data_copy):
 
 @pytest.mark.parametrize("reserved", ["index", "figures", "overview"])
 def test_an_action_id_naming_a_file_of_the_report_site_is_refused(data_copy, reserved):
-    for table in ("actions", "measures", "targets", "evidence"):
+    for table in ("actions", "measures", "targets", "evidence", "evidence_searches"):
         rows = read_rows(data_copy / f"{table}.csv")
         for r in rows:
             if r.get("action_id") == "rural":

@@ -20,7 +20,7 @@ from linyi_analysis import formatting, plots
 from linyi_analysis.plots.style import unit_axis_label
 
 ACTIONS = [str(a) for a in la.load_actions()["action_id"]]
-CHARTS = ["overview", "percentages", "changes", "composition", "spending_share", "corroboration"]
+CHARTS = ["overview", "percentages", "changes", "composition", "spending_share", "corroboration", "delivery"]
 
 
 def marks(fig: Figure) -> int:
@@ -165,11 +165,17 @@ def test_composition_bars_follow_part_of_and_ratio_to(plan):
 def test_spending_share_draws_reported_history_against_the_target_line(plan):
     fig = plots.plot_spending_share(plan)
     assert_well_formed(fig)
-    assert dots(fig) == 3
-    heights = [line.get_ydata()[0] for line in fig.axes[0].lines if len(set(line.get_ydata())) == 1]
-    assert heights == [80.0]
-    drawn = [float(y) for _, y in fig.axes[0].collections[0].get_offsets()]
-    assert drawn == [69.0, 82.0, 83.1]  # 2014-H1, 2019-H1, 2025-Q1
+    assert dots(fig) == 5
+    shares = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
+    drawn = [float(c.get_offsets()[0][1]) for c in shares]
+    assert drawn == [60.4, 69.0, 82.0, 80.8, 83.1]  # 2011, 2014-H1, 2019-H1, 2022-01/02, 2025-Q1
+    floors = {
+        round(float(seg[0][1]), 6)
+        for c in fig.axes[0].collections
+        if not isinstance(c, PathCollection)
+        for seg in c.get_segments()
+    }
+    assert floors == {60.0, 80.0}  # the earlier floor (2012-2016) and the plan's (2022)
     for url in {r["url"] for r in _rows("evidence.csv") if r["kind"] == "spending_share"}:
         assert re.sub(r"^https?://([^/]+).*", r"\1", url) in caption(fig)
 
@@ -192,16 +198,19 @@ def test_spending_line_runs_forward_in_time(data_copy):
             action_id="goals",
         )
     fig = plots.plot_spending_share(la.load_plan(data_copy))
-    line = next(ln for ln in fig.axes[0].lines if len(set(ln.get_ydata())) > 1)
-    xs = list(line.get_xdata())
-    assert len(xs) == 6 and xs == sorted(xs)
+    shares = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
+    xs = [float(c.get_offsets()[0][0]) for c in shares]
+    # drawn in time order: 2011, 2014-H1, 2019-Q1, 2019-H1, 2019-H2, 2019-12, 2022-01/02, 2025-Q1
+    assert len(xs) == 8 and xs == sorted(xs)
 
 
 def test_corroboration_has_plan_and_official_bars(plan):
     fig = plots.plot_corroboration(plan)
     assert_well_formed(fig)
     widths = [[b.get_width() for b in ax.containers[0]] for ax in fig.axes]
-    assert widths == [[297, 297], [36000, 36261], [143, 143]]
+    # plan beside official, in the order of evidence.csv: 297 projects, 36,000 vs 36,261 households,
+    # 143 parks, parks of 100 mu, a 10% rise, 500 women
+    assert widths == [[297, 297], [36000, 36261], [143, 143], [100, 100], [10, 10], [500, 500]]
 
 
 @pytest.mark.parametrize("zero", ["0", "-0"])
@@ -263,7 +272,8 @@ def test_two_processes_write_identical_files(tmp_path):
         f"generate_figures(la.load_plan(), {str(second)!r})"
     )
     subprocess.run([sys.executable, "-c", code], env={**env, "PYTHONHASHSEED": "2"}, check=True)
-    names = CHARTS + [f"action_{a}" for a in ACTIONS]  # written here, not asked of plots.figures()
+    # written here, not asked of plots.figures()
+    names = CHARTS + [f"action_{a}" for a in ACTIONS] + [f"delivery_{a}" for a in ACTIONS]
     expected = {f"{n}.{ext}" for n in names for ext in ("png", "svg")}
     assert set(_digests(first)) == expected
     assert _digests(first) == _digests(second)
@@ -272,7 +282,7 @@ def test_two_processes_write_identical_files(tmp_path):
 def test_generate_figures_draws_every_chart_and_every_action(tmp_path):
     paths = plots.generate_figures(la.load_plan(), tmp_path)
     names = {p.stem for p in paths}
-    assert names == {f"action_{a}" for a in ACTIONS} | set(CHARTS)
+    assert names == {f"action_{a}" for a in ACTIONS} | {f"delivery_{a}" for a in ACTIONS} | set(CHARTS)
     assert len(paths) == 2 * len(names) and all(p.stat().st_size > 1000 for p in paths)
 
 

@@ -13,9 +13,10 @@ The only part of the package that imports matplotlib and seaborn. Figures are pl
 >>> paths = la.plots.generate_figures(la.load_plan(), out)   # every chart; python -m linyi_analysis.plots
 """
 
+from .delivery_charts import plot_scorecard, plot_spending_share
 from .output import figures, generate_figures, save_figure
 from .style import MAX_ROWS, PALETTE, apply_theme, register_inline, theme
-from .summary_charts import plot_corroboration, plot_overview, plot_spending_share
+from .summary_charts import plot_corroboration, plot_overview
 from .target_charts import plot_action_targets, plot_changes, plot_composition, plot_percentages
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "plot_corroboration",
     "plot_overview",
     "plot_percentages",
+    "plot_scorecard",
     "plot_spending_share",
     "register_inline",
     "save_figure",

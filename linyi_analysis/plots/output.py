@@ -9,8 +9,9 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from ..plan import Plan, load_plan
+from .delivery_charts import plot_scorecard, plot_spending_share
 from .style import theme
-from .summary_charts import plot_corroboration, plot_overview, plot_spending_share
+from .summary_charts import plot_corroboration, plot_overview
 from .target_charts import plot_action_targets, plot_changes, plot_composition, plot_percentages
 
 # No timestamps and no software version strings in the files; SVG ids come from a fixed salt (theme).
@@ -59,7 +60,8 @@ def _freeze_layout(fig: Figure) -> None:
 
 
 def figures(plan: Plan) -> dict[str, Figure]:
-    """Every chart of the plan by file name: the overview charts, then one per action."""
+    """Every chart of the plan by file name: the overview charts, then per action its targets and its
+    delivery scorecard."""
     charts = {
         "overview": plot_overview(plan),
         "percentages": plot_percentages(plan),
@@ -67,9 +69,12 @@ def figures(plan: Plan) -> dict[str, Figure]:
         "composition": plot_composition(plan),
         "spending_share": plot_spending_share(plan),
         "corroboration": plot_corroboration(plan),
+        "delivery": plot_scorecard(plan),
     }
     for action_id in plan.action_ids:
         charts[f"action_{action_id}"] = plot_action_targets(plan.action(action_id))
+    for action_id in plan.action_ids:
+        charts[f"delivery_{action_id}"] = plot_scorecard(plan.action(action_id))
     return charts
 
 

@@ -1,8 +1,6 @@
-"""Charts of the summary and of the evidence: overview per action, spending share, corroboration."""
+"""Charts of the summary and of the evidence: overview per action, corroboration."""
 
 from __future__ import annotations
-
-import re
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -10,7 +8,6 @@ from matplotlib.figure import Figure
 from ..analysis import corroboration, summary_by_action
 from ..formatting import human_number, human_value, wrap
 from ..plan import Plan
-from ..ratios import spending_ratios
 from .style import (
     PALETTE,
     capped,
@@ -67,69 +64,6 @@ def plot_overview(plan: Plan) -> Figure:
     rates.set_xlabel("measures with at least one quantified target (%)")
     rates.set_title("Quantification rate", loc="left")
     rates.grid(axis="y", visible=False)
-    return finish(fig, title, caption)
-
-
-def _year(period: str) -> float:
-    """The middle of a period in decimal years: 2019-H1 → 2019.25, 2025-Q1 → 2025.125, 2022 → 2022.5."""
-    m = re.fullmatch(r"(\d{4})(?:-(H[12]|Q[1-4]|\d{2}))?", period)
-    if not m:
-        raise ValueError(f"unreadable period {period!r}")
-    year, part = int(m[1]), m[2]
-    if part is None:
-        return year + 0.5
-    if part[0] == "H":
-        return year + (int(part[1]) - 0.5) / 2
-    if part[0] == "Q":
-        return year + (int(part[1]) - 0.5) / 4
-    return year + (int(part) - 0.5) / 12
-
-
-@themed
-def plot_spending_share(plan: Plan) -> Figure:
-    """The reported livelihood spending share by period against the plan's target line (≥ 80%).
-
-    From :func:`linyi_analysis.ratios.spending_ratios`: its ``target`` rows are drawn as
-    horizontal lines, its ``reported`` rows as dots at the middle of their period, in time order.
-    """
-    spending = spending_ratios(plan)
-    title = "Livelihood spending as a share of the city's fiscal expenditure"
-    targets = spending[spending["kind"] == "target"]
-    reported = spending[spending["kind"] == "reported"]
-    official = evidence_sources(reported["url"], reported["published"])
-    caption = f"Sources: target, {plan_source()}; reported shares, {official or 'none'}."
-    if reported.empty and targets.empty:
-        return empty_figure(title, "No spending shares in the data.", caption)
-    fig, (ax,) = new_figure(1, [3.4])
-    years = [_year(p) for p in reported["period"]]
-    ax.plot(years, reported["value"].astype(float), color=PALETTE[0], linewidth=1, alpha=0.5)
-    ax.scatter(
-        years, reported["value"].astype(float), color=PALETTE[0], s=50, zorder=3, label="reported share"
-    )
-    for x, (_, r) in zip(years, reported.iterrows(), strict=True):
-        ax.annotate(
-            f"{human_value(r['value'], '%')}\n{r['period'].replace('-', ' ')}",
-            (x, float(r["value"])),
-            xytext=(0, -26),
-            textcoords="offset points",
-            ha="center",
-            fontsize=8,
-        )
-    for _, t in targets.iterrows():
-        symbol = {">=": "≥ ", ">": "> "}.get(t["comparator"], "")
-        ax.axhline(
-            float(t["value"]),
-            color=PALETTE[3],
-            linestyle="--",
-            linewidth=1.5,
-            label=f"plan target for {t['period']}: {symbol}{human_value(t['value'], '%')}",
-        )
-    span = [*years, *[_year(p) for p in targets["period"]]]
-    ax.set_xlim(min(span) - 1, max(span) + 1)
-    ax.set_ylim(0, 100)
-    ax.set_xlabel("year (dots at the middle of the period reported)")
-    ax.set_ylabel("share of fiscal expenditure (%)")
-    ax.legend(loc="lower right", fontsize=8)
     return finish(fig, title, caption)
 
 
