@@ -38,11 +38,13 @@ def site(reference_site):
 
 @pytest.fixture
 def existing(tmp_path) -> Path:
-    """A stand-in for the reports of an earlier run."""
+    """A stand-in for the reports of an earlier run (its pages name their data, as a run's do:
+    a run replaces only a site it published)."""
     old = tmp_path / "reports"
     (old / "figures").mkdir(parents=True)
-    (old / "index.html").write_text("<p>earlier run</p>")
-    (old / "education.html").write_text("<p>earlier education report</p>")
+    stamp = '<meta name="linyi-data-sha256" content="0123">'
+    (old / "index.html").write_text(f"{stamp}<p>earlier run</p>")
+    (old / "education.html").write_text(f"{stamp}<p>earlier education report</p>")
     (old / "figures" / "overview.png").write_bytes(b"\x89PNG earlier")
     return old
 

@@ -273,7 +273,14 @@ def _worker_init(runner: int) -> None:
 
 def _not_reported_by_the_runner(record: logging.LogRecord) -> bool:
     # nbclient logs a dead kernel or a timeout before raising it; the runner reports it, with the cell.
-    return not str(record.msg).startswith(("Kernel died while waiting", "Timeout waiting for execute reply"))
+    # (and a kernel that died at start, which is started again, and said so)
+    return not str(record.msg).startswith(
+        (
+            "Kernel died while waiting",
+            "Timeout waiting for execute reply",
+            "Error occurred while starting new kernel client",
+        )
+    )
 
 
 _PR_SET_PDEATHSIG = 1
