@@ -166,14 +166,14 @@ def build(options: Options, progress: Progress = _silent) -> Result:
         on_wait = _once(lambda: progress("waiting"))
         with contextlib.ExitStack() as stack:
             stage = stack.enter_context(Staging(output, wait=options.wait, on_wait=on_wait))
-            charts = None
-            if figures_copy is not None:
-                charts = stack.enter_context(Staging(figures_copy, wait=options.wait, on_wait=on_wait))
             scratch = tmp / "tmp"
             scratch.mkdir()
             _run(jobs, stage.build, options, snapshot, scratch, progress)
             if options.html:
                 _write_index(jobs, stage.build, actions, snapshot)
+            charts = None
+            if figures_copy is not None:  # locked and staged only now: a kill leaves it for the least time
+                charts = stack.enter_context(Staging(figures_copy, wait=options.wait, on_wait=on_wait))
             copied = _stage_charts(stage.build / FIGURES, figures_copy, charts)
             try:
                 # both at once; a Ctrl-C meanwhile takes effect once both are in place
