@@ -153,9 +153,7 @@ def _execute(job: Job, out_dir: Path, timeout: int | None, memory: int | None):
     except Exception as err:  # a kernel that died, a cell past the timeout, a kernel that never started
         if _died_at_start(err):
             raise _DiedAtStart(str(err).strip().splitlines()[0]) from None
-        raise NotebookFailed(
-            job.describe(), _where_stopped(err, job), _why_stopped(err, timeout, memory)
-        ) from None
+        raise NotebookFailed(job.describe(), _where_stopped(err, job), _why_stopped(err, timeout)) from None
 
 
 def _died_at_start(err: Exception) -> bool:
@@ -206,15 +204,14 @@ def _where_stopped(err: Exception, job: Job) -> str:
     return f"cell {number} ({first!r})" if first else f"cell {number}"
 
 
-def _why_stopped(err: Exception, timeout: int | None, memory: int | None = None) -> str:
+def _why_stopped(err: Exception, timeout: int | None) -> str:
     """What stopped a notebook, other than an error raised in a cell, in one line."""
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     if isinstance(err, CellTimeoutError):
         return f"the cell ran longer than the timeout ({timeout:g} s, --timeout); its kernel was stopped"
     if isinstance(err, DeadKernelError):
-        limit = f": limit {_gigabytes(memory)}, --kernel-memory" if memory else ""
-        return f"the kernel died (it exited, crashed or ran out of memory{limit})"
+        return "the kernel died (it exited, crashed or ran out of memory)"
     lines = str(err).strip().splitlines()
     return f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__
 
