@@ -4,7 +4,10 @@ Prints a table of medians over several repetitions with the ratios, and writes i
 benchmarks/results/latest.json. Never part of ``make test``'s pass/fail: goals are reported, not
 asserted.
 
-    python benchmarks/run.py [--repeat N] [--skip report,naive,load,scaling,tests]
+    python benchmarks/run.py [--repeat N] [--skip report,naive,load,scaling,scaled-report,tests]
+
+The whole report on 10x the data runs by default (once: it is minutes, not seconds, at 100x); set
+``LINYI_BENCH_REPORT_SCALES=10,100`` (factors, comma-separated) to add 100x.
 """
 
 from __future__ import annotations
@@ -180,6 +183,37 @@ print(json.dumps(out))
     return results
 
 
+#: Factors of the data the whole report is run on (``scaled-report``); 100 takes minutes.
+REPORT_SCALES_ENV = "LINYI_BENCH_REPORT_SCALES"
+
+PEAK_SCRIPT = r"""
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # bytes (Linux: kB)
+last = (done.stderr.strip().splitlines() or [""])[-1]
+print(json.dumps({"seconds": seconds, "peak_bytes": peak, "exit": done.returncode, "last": last}))
+"""
+
+
+def scaled_report(factors: list[int], jobs: int, work: Path) -> dict:
+    """The whole report (every action, HTML, index) on the data with the targets repeated
+    ``factor`` times: seconds, peak memory of the largest process (a kernel, as a rule: the
+    maximum resident set of any descendant) and the exit status. Run once per factor."""
+    results = {}
+    for factor in factors:
+        data = synthetic_data(factor, work / f"report_data_x{factor}")
+        out = work / f"report_x{factor}"
+        cmd = [str(BIN / "linyi-report"), "--output", str(out), "--data-dir", str(data), "--jobs", str(jobs)]
+        done = subprocess.run(
+            [sys.executable, "-c", PEAK_SCRIPT, *cmd, "--quiet"], capture_output=True, text=True, cwd=ROOT
+        )
+        results[f"{factor}x"] = json.loads(done.stdout)
+        shutil.rmtree(out, ignore_errors=True)
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -255,6 +289,18 @@ def main() -> int:
             scale = scaling(args.repeat, work)
             for factor, values in scale.items():
                 print(f"  {factor:>5}: " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in values.items()))
+        scaled = {}
+        if "scaled-report" not in skip:
+            factors = [int(f) for f in os.environ.get(REPORT_SCALES_ENV, "10").split(",") if f.strip()]
+            print(
+                f"whole report on {', '.join(f'{f}x' for f in factors)} the data (one run each)", flush=True
+            )
+            scaled = scaled_report(factors, jobs, work)
+            for factor, r in scaled.items():
+                outcome = "ok" if r["exit"] == 0 else f"exit {r['exit']}: {r['last']}"
+                print(
+                    f"  {factor:>5}: {r['seconds']:.1f} s, peak {r['peak_bytes'] / 2**30:.2f} GB ({outcome})"
+                )
         if "tests" not in skip:
             print("test suite", flush=True)
             measure(
@@ -275,6 +321,7 @@ def main() -> int:
         "medians_seconds": med,
         "ratios": ratios,
         "scaling_seconds": scale,
+        "scaled_report": scaled,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n")

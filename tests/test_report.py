@@ -18,15 +18,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import PROJECT, set_cell
+from conftest import PROJECT, read_rows, set_cell
 from report_site import leftovers, read_until, run_report, tree_hashes
 
 import linyi_analysis as la
-from linyi_analysis import analysis
 from linyi_analysis.report.parameters import report_actions
 
 pytestmark = pytest.mark.slow
-ACTIONS = report_actions()
+ACTIONS = report_actions(la.load_plan())
 BIN = Path(sys.executable).parent
 
 
@@ -38,11 +37,13 @@ def site(reference_site):
 
 @pytest.fixture
 def existing(tmp_path) -> Path:
-    """A stand-in for the reports of an earlier run."""
+    """A stand-in for the reports of an earlier run (its pages name their data, as a run's do:
+    a run replaces only a site it published)."""
     old = tmp_path / "reports"
     (old / "figures").mkdir(parents=True)
-    (old / "index.html").write_text("<p>earlier run</p>")
-    (old / "education.html").write_text("<p>earlier education report</p>")
+    stamp = '<meta name="linyi-data-sha256" content="0123">'
+    (old / "index.html").write_text(f"{stamp}<p>earlier run</p>")
+    (old / "education.html").write_text(f"{stamp}<p>earlier education report</p>")
     (old / "figures" / "overview.png").write_bytes(b"\x89PNG earlier")
     return old
 
@@ -68,7 +69,7 @@ def test_charts_are_those_of_generate_figures_byte_for_byte(site, tmp_path):
 
     root, _ = site
     reference = tmp_path / "reference"
-    plots.generate_figures(reference)
+    plots.generate_figures(la.load_plan(), reference)
     ours = tree_hashes(root / "reports" / "figures")
     assert ours == tree_hashes(reference)
     assert tree_hashes(root / "figures") == ours
@@ -118,20 +119,18 @@ def test_each_action_report_holds_exactly_its_targets(site, action):
     root, _ = site
     nb = nbformat.read(root / "reports" / f"{action}.ipynb", as_version=4)
     assert nb.metadata.papermill.parameters == {"action": action, "figures_dir": "figures"}
-    expected = analysis.action_targets(action)
-    rows = _rows(_output_of(nb, "display.targets_table(targets)")["text/html"])
+    expected = la.load_plan().action(action).targets
+    rows = _rows(_output_of(nb, "tables.targets(plan)")["text/html"])
     assert [r[0] for r in rows] == expected["target_id"].tolist()
     assert len(rows) == len(expected) > 0
     # the heading names the action; the chart shows once, with alt text naming it
-    names = analysis.summary_by_action().set_index("action_id")["name"]
-    assert _output_of(nb, "display.action_heading(action)")["text/plain"].startswith(names[action])
-    chart = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
-    assert len(chart) == 1 and action in chart[0].metadata["image/png"]["alt"]
+    names = dict(zip(la.load_actions()["action_id"], la.load_actions()["name"], strict=True))
+    assert _output_of(nb, "tables.heading(plan)")["text/plain"].startswith(names[action])
+    charts = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    # its targets and its delivery scorecard, each once, with alt text naming the action
+    assert len(charts) == 2 and all(action in o.metadata["image/png"]["alt"] for o in charts)
     # the measures table lists exactly this action's measures, in order
-    source = (
-        "targets = analysis.action_targets(action)\n"
-        "display.measures_table(display.pick_action(la.load_measures(), action), targets)"
-    )
+    source = "tables.measures(plan)"
     measures = la.load_measures()
     mine = measures.loc[measures["action_id"] == action, "measure_id"].astype(str).tolist()
     assert [r[0] for r in _rows(_output_of(nb, source)["text/html"])] == mine
@@ -175,14 +174,18 @@ def test_index_links_every_report_with_its_numbers(site):
     assert {f"{a}.html" for a in ["overview", *ACTIONS]} <= set(hrefs)
     for href in hrefs:
         assert (reports / href).is_file(), f"index.html links {href}, which is missing"
-    summary = analysis.summary_by_action().set_index("action_id")
+    # measures per action as the article lists them (hand-counted); targets as targets.csv holds
+    # them, a lead-paragraph row that names its body counterpart counted once
+    measures = {"key_groups": 9, "employment": 4, "education": 4, "medical": 7, "urban": 8, "rural": 6}
+    targets = read_rows(PROJECT / "data" / "targets.csv")
+    counted = [t for t in targets if not (t["source_part"] == "headline" and t["counterpart_id"])]
     rows = {
         re.search(r'href="(\w+)\.html"', r).group(1): r for r in re.findall(r"<tr>.*?</tr>", html, re.S)[1:]
     }
     for action in ACTIONS:
         numbers = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", rows[action]))
-        assert numbers["targets"] == str(summary.at[action, "targets"])
-        assert numbers["measures"] == str(summary.at[action, "measures"])
+        assert numbers["targets"] == str(sum(t["action_id"] == action for t in counted))
+        assert numbers["measures"] == str(measures[action])
 
 
 # --- bad input: clear message, non-zero exit, nothing lost ----------------------------------
@@ -262,7 +265,7 @@ def test_a_failing_notebook_is_named_and_nothing_is_published(existing, tmp_path
     notebooks = tmp_path / "notebooks"
     shutil.copytree(PROJECT / "notebooks", notebooks)
     nb = nbformat.read(notebooks / "action_report.ipynb", as_version=4)
-    at = next(i for i, c in enumerate(nb.cells) if c.source.strip() == "display.targets_table(targets)")
+    at = next(i for i, c in enumerate(nb.cells) if c.source.strip() == "tables.targets(plan)")
     nb.cells.insert(at, nbformat.v4.new_code_cell("raise RuntimeError('the figures do not add up')"))
     nbformat.write(nb, notebooks / "action_report.ipynb")
     figures = tmp_path / "figures"

@@ -183,18 +183,46 @@ def test_output_that_is_a_file(tmp_path):
         publish.Staging(tmp_path / "reports").__enter__()
 
 
-def test_copy_files_replaces_only_changed_files(tmp_path):
-    src, dest = tmp_path / "src", tmp_path / "dest"
-    src.mkdir()
-    dest.mkdir()
+def test_stage_charts_keeps_old_charts_and_writes_only_changed_ones(tmp_path):
+    src, dest, build = tmp_path / "src", tmp_path / "dest", tmp_path / "build"
+    for d in (src, dest, build):
+        d.mkdir()
     (src / "a.png").write_bytes(b"A")
     (src / "b.png").write_bytes(b"B2")
     (dest / "a.png").write_bytes(b"A")
     (dest / "b.png").write_bytes(b"B1")
     (dest / "other.png").write_bytes(b"O")
-    written = publish.copy_files(sorted(src.iterdir()), dest)
-    assert [p.name for p in written] == ["b.png"]
-    assert _tree(dest) == {"a.png": b"A", "b.png": b"B2", "other.png": b"O"}
+    before = _tree(dest)
+    written = publish.stage_charts(sorted(src.iterdir()), dest, build)
+    assert written == ["b.png"]
+    assert _tree(build) == {"a.png": b"A", "b.png": b"B2", "other.png": b"O"}
+    assert _tree(dest) == before, "the current directory is not touched"
+    assert (build / "a.png").stat().st_ino == (dest / "a.png").stat().st_ino, "unchanged: the same file"
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
+def test_publish_together_is_all_or_nothing(tmp_path, monkeypatch, exchange):
+    """The second swap fails (as for a mount point): the first is undone, both are as they were."""
+    if not exchange:
+        monkeypatch.setattr(publish, "_exchange", lambda a, b: False)
+    one, two = tmp_path / "one", tmp_path / "two"
+    for d in (one, two):
+        d.mkdir()
+        (d / "old").write_text("old")
+    with publish.Staging(one) as a, publish.Staging(two) as b:
+        (a.build / "new").write_text("new")
+        (b.build / "new").write_text("new")
+        real = publish.Staging._swap
+        monkeypatch.setattr(
+            publish.Staging,
+            "_swap",
+            lambda self: real(self) if self is a else (_ for _ in ()).throw(OSError(16, "busy")),
+        )
+        with pytest.raises(OSError, match="busy"):
+            publish.publish_together([a, b])
+        assert not a.published
+    assert _tree(one) == _tree(two) == {"old": b"old"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one", "two"]
 
 
 # --- the index -----------------------------------------------------------------------------

@@ -73,7 +73,9 @@ def figures(plan: Plan) -> dict[str, Figure]:
     }
     for action_id in plan.action_ids:
         charts[f"action_{action_id}"] = plot_action_targets(plan.action(action_id))
-    for action_id in plan.action_ids:
+    actions = plan.actions
+    # the goals' commitments are in the plan's scorecard; each action report draws its own
+    for action_id in actions.loc[actions["order"] > 0, "action_id"].astype(str):
         charts[f"delivery_{action_id}"] = plot_scorecard(plan.action(action_id))
     return charts
 

@@ -1,14 +1,20 @@
 """One report run: check everything, run the notebooks in parallel, publish the site at once.
 
-1. The data is copied to a private snapshot and validated there: every kernel reads that copy,
-   so an edit made during the run cannot mix two versions of the data in one site, and bad
-   data stops the run before anything is started or written.
+0. Where the run may write is checked first (:func:`.publish.check_destinations`): it replaces
+   only a site it published itself, or an empty or missing directory, never one that overlaps
+   the data, the notebooks or the current directory.
+1. The data (the ``*.csv`` and ``*.json`` files of the data directory) is copied to a private
+   snapshot and validated there: every kernel reads that copy, so an edit made during the run
+   cannot mix two versions of the data in one site, and bad data stops the run before anything
+   is started or written. A file that cannot be copied (a dangling link, a named pipe, an
+   unreadable file) is :class:`DataCopyError`, naming the user's file.
 2. The actions asked for are checked (an unknown id is refused with the list of valid ones).
 3. In a build directory beside the output (see :mod:`.publish`), the overview and one
    ``action_report`` per action run through papermill, ``jobs`` kernels at a time; each gives
    ``<name>.ipynb``, ``<name>.html`` and its charts under ``figures/``.
 4. If every notebook ran, ``index.html`` is written and the build directory replaces the output
-   directory in one step; the charts are then copied to ``figures_copy`` if asked. If any
+   directory in one step, together with ``figures_copy`` (if asked: a new directory of charts,
+   staged beside it with the old charts kept and the new ones written). If any
    failed, :class:`BuildFailed` lists each one (notebook, parameters, cell, error) and the
    output directory is left exactly as it was.
 
@@ -20,29 +26,37 @@ which data each report was made from can be checked.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ParameterError
+from ..errors import Error, ParameterError
 from ..plan import Plan, load_plan
 from ..resources import DATA_DIR_ENV, citation
 from ..resources import data_dir as resolve_data_dir
 from .execute import Done, Job, NotebookFailed, Pool, default_jobs
-from .notebooks import ACTION_REPORT, OVERVIEW, notebook_path
+from .notebooks import ACTION_REPORT, OVERVIEW, notebook_dir, notebook_path
 from .parameters import report_actions
-from .publish import OutputError, Staging, check_writable, copy_files
+from .publish import (
+    CHART_SUFFIXES,
+    OutputError,
+    Staging,
+    check_destinations,
+    check_writable,
+    publish_together,
+    stage_charts,
+)
 
 #: Where each notebook saves its charts, relative to the output directory (the kernels' cwd).
 FIGURES = "figures"
 SITE_TITLE = "Linyi 2022 livelihood action plan"
-#: File stems a report may not take (they are other files of the site).
-RESERVED = {"index", FIGURES}
 
 
 @dataclass
@@ -54,10 +68,11 @@ class Options:
     figures_copy: Path | None = None  # also copy the charts here (``--figures``)
     jobs: int | None = None  # None: one per CPU
     html: bool = True
-    timeout: float | None = 600.0  # seconds a cell may run
+    timeout: int | None = 600  # whole seconds a cell may run (None: no limit)
     notebooks: Path | None = None  # None: the notebooks shipped with the package
     data_dir: Path | None = None  # None: $LINYI_DATA_DIR or the package data
     wait: bool = True  # wait for another run on the same output (else refuse)
+    kernel_memory: int | None = None  # bytes of address space per kernel (None: no limit)
 
 
 @dataclass
@@ -68,10 +83,19 @@ class Result:
     reports: list[str]
     figures: list[Path] = field(default_factory=list)
     seconds: float = 0.0
+    figures_dir: Path | None = None  # where the charts were published (resolved)
 
 
 class InterruptedAfterPublishing(KeyboardInterrupt):
     """Ctrl-C or SIGTERM came once the new site was in place (the charts may not all be copied)."""
+
+
+class DataCopyError(Error, OSError):
+    """A file of the data directory cannot be copied into the run's snapshot (a dangling or looping
+    symbolic link, a named pipe, an unreadable file); the message names the user's file."""
+
+    def __reduce__(self):
+        return type(self), (str(self),)
 
 
 class BuildFailed(RuntimeError):
@@ -95,26 +119,40 @@ def build(options: Options, progress: Progress = _silent) -> Result:
     """Run the reports described by ``options``; return what was built.
 
     ``progress(event, **info)`` is told ``"waiting"`` (for another run's lock), ``"start"``
-    (``total``), ``"done"`` (``name``, ``seconds``, ``finished``, ``total``) and ``"failed"``
+    (``total``), ``"retried"`` (``name``: its first kernel died before the first cell, a second
+    one ran it), ``"done"`` (``name``, ``seconds``, ``finished``, ``total``) and ``"failed"``
     (``error``, ``finished``, ``total``).
 
-    Raises :class:`~linyi_analysis.DataValidationError` (bad data), :class:`.ParameterError`
+    Raises :class:`.UnsafeOutput` (the output or figures directory may not be written, see
+    :func:`.check_destinations`), :class:`DataCopyError` (a data file cannot be copied),
+    :class:`~linyi_analysis.DataValidationError` (bad data), :class:`.ParameterError`
     (unknown action), ``FileNotFoundError`` (a notebook is missing), :class:`.OutputError`
     (the output cannot be written) or :class:`BuildFailed`; in every case the output directory
     is left as it was.
     """
     started = time.perf_counter()
-    source = resolve_data_dir(options.data_dir)
+    try:
+        source = resolve_data_dir(options.data_dir)
+    except (RuntimeError, OSError) as err:  # a symbolic link loop
+        raise DataCopyError(f"data directory {options.data_dir}: {err}") from None
     if not source.is_dir():
         raise FileNotFoundError(f"data directory not found: {source}")
-    if options.figures_copy is not None:
-        check_writable(options.figures_copy)
+    output, figures_copy = check_destinations(
+        options.output,
+        options.figures_copy,
+        {"the data directory": source, "the notebooks directory": options.notebooks or notebook_dir()},
+    )
+    if figures_copy is not None:
+        check_writable(figures_copy)
     overview_nb = notebook_path(OVERVIEW, options.notebooks)
     action_nb = notebook_path(ACTION_REPORT, options.notebooks)
     with _snapshot_dir() as tmp:
         snapshot = tmp / "data"
-        shutil.copytree(source, snapshot, ignore=shutil.ignore_patterns(".*", "__pycache__"))
-        plan = load_plan(snapshot)  # DataValidationError: nothing started, nothing written
+        _copy_data(source, snapshot)
+        try:
+            plan = load_plan(snapshot)  # DataValidationError: nothing started, nothing written
+        except OSError as err:  # name the user's file, not the snapshot's
+            raise type(err)(str(err).replace(str(snapshot), str(source))) from None
         actions = _chosen_actions(options.actions, plan)
         names = dict(zip(plan.actions["action_id"].astype(str), plan.actions["name"], strict=True))
         made_from = {"data_sha256": _data_digest(snapshot)}
@@ -123,20 +161,102 @@ def build(options: Options, progress: Progress = _silent) -> Result:
             Job(a, action_nb, {"action": a, "figures_dir": FIGURES}, f"{SITE_TITLE}: {names[a]}", made_from)
             for a in actions
         ]
-        with Staging(options.output, wait=options.wait, on_wait=lambda: progress("waiting")) as stage:
+        on_wait = _once(lambda: progress("waiting"))
+        with contextlib.ExitStack() as stack:
+            stage = stack.enter_context(Staging(output, wait=options.wait, on_wait=on_wait))
             scratch = tmp / "tmp"
             scratch.mkdir()
             _run(jobs, stage.build, options, snapshot, scratch, progress)
             if options.html:
                 _write_index(jobs, stage.build, actions, plan, snapshot)
+            charts = None
+            if figures_copy is not None:  # locked and staged only now: a kill leaves it for the least time
+                charts = stack.enter_context(Staging(figures_copy, wait=options.wait, on_wait=on_wait))
+            copied = _stage_charts(stage.build / FIGURES, figures_copy, charts)
             try:
-                stage.publish()  # a Ctrl-C meanwhile takes effect once the new site is in place
-                copied = _copy_charts(stage.output, options.figures_copy)
+                # both at once; a Ctrl-C meanwhile takes effect once both are in place
+                publish_together([stage] if charts is None else [stage, charts])
             except KeyboardInterrupt:
                 if stage.published:
                     raise InterruptedAfterPublishing from None
                 raise
-    return Result(stage.output, [j.name for j in jobs], copied, time.perf_counter() - started)
+            except OSError as err:
+                raise OutputError(err.errno, f"cannot publish in {output}: {err.strerror or err}") from None
+    return Result(output, [j.name for j in jobs], copied, time.perf_counter() - started, figures_copy)
+
+
+def _once(fn):
+    called = []
+
+    def once():
+        if not called:
+            called.append(True)
+            fn()
+
+    return once
+
+
+def _copy_data(source: Path, snapshot: Path) -> None:
+    """Copy the data files of ``source`` (its ``*.csv`` and ``*.json``, the data package; hidden
+    files and anything else are not data and not copied) into the new directory ``snapshot``.
+
+    Raises :class:`DataCopyError` naming the user's file and what is wrong with it.
+    """
+    snapshot.mkdir()
+    for path in sorted(source.iterdir()):
+        if path.name.startswith(".") or path.suffix.lower() not in (".csv", ".json"):
+            continue
+        problem = _not_copyable(path)
+        if problem:
+            raise DataCopyError(f"data file {path}: {problem}")
+        try:
+            with open(path, "rb") as src:  # opened before reading: a file swapped for a pipe meanwhile
+                if not stat.S_ISREG(os.fstat(src.fileno()).st_mode):
+                    raise DataCopyError(f"data file {path}: not a regular file")
+                (snapshot / path.name).write_bytes(src.read())
+        except DataCopyError:
+            raise
+        except OSError as err:
+            raise DataCopyError(f"data file {path}: cannot be read: {err.strerror or err}") from None
+
+
+def _not_copyable(path: Path) -> str:
+    """What keeps ``path`` from being copied as a data file, or "" (checked without opening it:
+    opening a named pipe would block)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as err:
+        if path.is_symlink() and err.errno == errno.ENOENT:
+            return f"a symbolic link to {os.readlink(path)}, which does not exist"
+        if err.errno == errno.ELOOP:
+            return "a symbolic link loop"
+        return f"cannot be read: {err.strerror or err}"
+    if stat.S_ISDIR(mode):
+        return "a directory, not a file"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe, not a file"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a socket or a device)"
+    if not os.access(path, os.R_OK):
+        return "cannot be read: permission denied"
+    return ""
+
+
+def _stage_charts(new: Path, figures_copy: Path | None, charts: Staging | None) -> list[Path]:
+    """Stage the next ``--figures`` directory (if asked); return the chart files new or changed.
+
+    Raises :class:`.OutputError` (nothing published) if that fails, e.g. on a full disk.
+    """
+    if figures_copy is None or charts is None:
+        return []
+    files = sorted(p for p in new.glob("*") if p.suffix.lower() in CHART_SUFFIXES)
+    try:
+        names = stage_charts(files, figures_copy, charts.build)
+    except OSError as err:
+        raise OutputError(
+            err.errno, f"the charts could not be written to {figures_copy}: {err.strerror or err}"
+        ) from None
+    return [figures_copy / n for n in names]
 
 
 #: Start of the name of a run's temporary directory (the data snapshot, the kernels' temporary
@@ -169,25 +289,6 @@ def _running(pid: int) -> bool:
     return True
 
 
-def _copy_charts(site: Path, figures_copy: Path | None) -> list[Path]:
-    """Copy the published site's charts into ``figures_copy`` (if given); return the files written.
-
-    Raises :class:`.OutputError` (``published`` True: the site is in place) if that fails.
-    """
-    if figures_copy is None:
-        return []
-    try:
-        return copy_files(sorted((site / FIGURES).glob("*")), figures_copy)
-    except OSError as err:
-        failed = OutputError(
-            err.errno,
-            f"the reports are in {site}, but the charts could not be copied to "
-            f"{figures_copy}: {err.strerror or err}",
-        )
-        failed.published = True
-        raise failed from None
-
-
 def _chosen_actions(requested: list[str] | None, plan: Plan) -> list[str]:
     valid = report_actions(plan)
     if not requested:
@@ -199,10 +300,8 @@ def _chosen_actions(requested: list[str] | None, plan: Plan) -> list[str]:
             raise ParameterError(
                 f"unknown action{'s' if len(unknown) > 1 else ''} {listed}; valid ids: {', '.join(valid)}"
             )
-        chosen = [plan.action(a).action_id for a in dict.fromkeys(requested)]
-    clash = sorted(set(chosen) & (RESERVED | {"overview"}))
-    if clash:
-        raise ParameterError(f"action id {clash[0]!r} is also the name of a file of the report site")
+        chosen = list(dict.fromkeys(requested))
+    # (an action id that names a file of the site, index or figures, is refused by the validator)
     return chosen
 
 
@@ -218,9 +317,11 @@ def _run(
     environment = {DATA_DIR_ENV: str(data_dir), "TMPDIR": str(scratch)}
     with _environment(environment), Pool(workers, html=options.html) as pool:
         for job in jobs:
-            pool.submit(job, site, html=options.html, timeout=options.timeout)
+            pool.submit(job, site, html=options.html, timeout=options.timeout, memory=options.kernel_memory)
         for finished, outcome in enumerate(pool.results(), start=1):
             if isinstance(outcome, Done):
+                if outcome.retried:
+                    progress("retried", name=outcome.name)
                 progress(
                     "done", name=outcome.name, seconds=outcome.seconds, finished=finished, total=len(jobs)
                 )
@@ -253,13 +354,19 @@ def _data_digest(data_dir: Path) -> str:
     return digest.hexdigest()
 
 
+#: Chart names an action report saves, by the action's id (the names the notebook gives
+#: :func:`~linyi_analysis.tables.show_figure`); every other chart is the overview's.
+ACTION_CHARTS = ("action_{}", "delivery_{}")
+
+
 def _charts_of(job: Job, figures: Path) -> list[Path]:
-    """The PNG charts a report saved: ``action_<id>`` for an action, every other one for the overview
-    (the names the notebooks give :func:`~linyi_analysis.display.show_figure`)."""
+    """The PNG charts a report saved: its action's for an action report, the rest for the overview."""
     charts = sorted(figures.glob("*.png"))
     if job.name == "overview":
-        return [c for c in charts if not c.stem.startswith("action_") or c.stem == "action_goals"]
-    return [c for c in charts if c.stem == f"action_{job.name}"]
+        return [
+            c for c in charts if c.stem in {"action_goals"} or not c.stem.startswith(("action_", "delivery_"))
+        ]
+    return [c for c in charts if c.stem in {name.format(job.name) for name in ACTION_CHARTS}]
 
 
 def _write_index(jobs: list[Job], site: Path, actions: list[str], plan: Plan, data_dir: Path) -> None:

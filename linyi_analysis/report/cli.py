@@ -1,27 +1,30 @@
 """The ``linyi-report`` command (also ``python -m linyi_analysis.report``).
 
-Exit status: 0 built; 1 bad data, a notebook failed, the output cannot be written or a
-notebook is missing; 2 bad usage (e.g. an unknown action); 75 another run holds the output
+Exit status: 0 built; 1 bad data, a data file that cannot be copied, a notebook failed, the
+output cannot be written or a notebook is missing; 2 bad usage (e.g. an unknown action, a bad
+option value, an output the run may not replace); 75 another run holds the output
 (with ``--no-wait``); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). In every case but 0 the output directory is as it was.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import signal
 import sys
-import threading
-import time
 from pathlib import Path
 
 from ..errors import DataValidationError
-from .build import BuildFailed, InterruptedAfterPublishing, Options, build
-from .execute import default_jobs
+from .build import BuildFailed, DataCopyError, InterruptedAfterPublishing, Options, build
+from .execute import default_jobs, default_kernel_memory
 from .parameters import ParameterError
-from .publish import Busy, OutputError
+from .publish import Busy, OutputError, UnsafeOutput
 
 PROG = "linyi-report"
 EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 1, 2, 75
+#: Environment variable giving the default of ``--kernel-memory``.
+KERNEL_MEMORY_ENV = "LINYI_KERNEL_MEMORY"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -46,14 +49,17 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         default=Path("reports"),
         metavar="DIR",
-        help="site directory (default: reports)",
+        help="site directory (default: reports). It is replaced only if it is missing, empty or a "
+        "site linyi-report published; a symbolic link is followed. A directory that holds other "
+        "files, or equals, contains or lies inside the data, the notebooks, --figures or the "
+        "current directory, is refused (exit 2)",
     )
     p.add_argument(
         "--figures",
         type=Path,
         metavar="DIR",
-        help="also copy the charts (PNG and SVG) into DIR, replacing files of the same name "
-        "(they are always in OUTPUT/figures)",
+        help="also put the charts (PNG and SVG) into DIR, replacing files of the same name, "
+        "together with the site (they are always in OUTPUT/figures); DIR may hold only charts",
     )
     p.add_argument(
         "--jobs",
@@ -65,10 +71,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.add_argument(
         "--timeout",
-        type=float,
-        default=600.0,
+        type=_timeout,
+        default=600,
         metavar="SECONDS",
-        help="fail a notebook whose cell runs longer than this (default: 600)",
+        help="fail a notebook whose cell runs longer than this many seconds, a whole number of at "
+        "least 1 (default: 600)",
+    )
+    p.add_argument(
+        "--kernel-memory",
+        type=_size,
+        metavar="SIZE",
+        help="address space each notebook's kernel may use, e.g. 4G or 512M, or 0 for no limit; a "
+        "notebook that needs more fails (default: $LINYI_KERNEL_MEMORY, else three quarters of the "
+        "machine's memory shared between the --jobs kernels, at least 4G)",
     )
     p.add_argument(
         "--notebooks",
@@ -100,6 +115,34 @@ def _positive(text: str) -> int:
     return value
 
 
+def _timeout(text: str) -> int:
+    """A whole number of seconds, at least 1 (nbclient takes whole seconds; 0 or less would mean
+    no limit, which is not what a user asking for a timeout means)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of seconds: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 second: {text!r}")
+    return value
+
+
+_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+
+
+def _size(text: str) -> int:
+    """A size in bytes from ``4G``, ``512M``, ``1.5g``, ``1000000``; 0 (or ``none``) is no limit."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*", text.lower())
+    if text.strip().lower() == "none":
+        return 0
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a size such as 4G or 512M: {text!r}")
+    value = int(float(match[1]) * _UNITS[match[2]])
+    if 0 < value < 2**26:
+        raise argparse.ArgumentTypeError(f"too small for a kernel (at least 64M): {text!r}")
+    return value
+
+
 class _Lines:
     """Progress as one line per event (not a terminal)."""
 
@@ -111,6 +154,8 @@ class _Lines:
             self._say("waiting for another linyi-report run on the same output to finish")
         elif event == "start":
             self._say(f"running {info['total']} notebooks")
+        elif event == "retried":
+            self._say(f"{info['name']}: the kernel died before its first cell; started it again (once)")
         elif event == "done":
             self._say(f"[{info['finished']}/{info['total']}] {info['name']} ({info['seconds']:.1f} s)")
         elif event == "failed":
@@ -123,62 +168,45 @@ class _Lines:
         pass
 
 
-class _Live(_Lines):
-    """Progress on a terminal: one status line, redrawn every second, finished lines above it."""
+class _Bar(_Lines):
+    """Progress on a terminal: a tqdm bar, with the finished lines above it."""
 
     def __init__(self, stream):
         super().__init__(stream)
-        self.total = self.finished = 0
-        self.failed = 0
-        self.started = time.monotonic()
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._ticker = threading.Thread(target=self._tick, daemon=True)
-        self._ticker.start()
+        self.bar = None
 
     def __call__(self, event: str, **info) -> None:
-        with self._lock:
-            if event == "start":
-                self.total = info["total"]
-            elif event in ("done", "failed"):
-                self.finished = info["finished"]
-                self.failed += event == "failed"
-                self._clear()
-                super().__call__(event, **info)
-            else:
-                self._clear()
-                super().__call__(event, **info)
-            self._draw()
+        super().__call__(event, **info)
+        if event == "start":
+            from tqdm import tqdm
 
-    def _tick(self) -> None:
-        while not self._stop.wait(1.0):
-            with self._lock:
-                self._draw()
+            self.bar = tqdm(total=info["total"], unit="notebook", file=self.stream, dynamic_ncols=True)
+        elif event in ("done", "failed") and self.bar is not None:
+            self.bar.update(1)
 
-    def _clear(self) -> None:
-        self.stream.write("\r\033[K")
-
-    def _draw(self) -> None:
-        if not self.total:
-            return
-        width = 24
-        filled = width * self.finished // self.total
-        bar = "#" * filled + "-" * (width - filled)
-        failed = f", {self.failed} failed" if self.failed else ""
-        elapsed = time.monotonic() - self.started
-        self.stream.write(f"\r\033[K[{bar}] {self.finished}/{self.total} notebooks{failed}  {elapsed:4.0f} s")
-        self.stream.flush()
+    def _say(self, text: str) -> None:
+        if self.bar is None:
+            super()._say(text)
+        else:
+            self.bar.write(text, file=self.stream)
 
     def close(self) -> None:
-        self._stop.set()
-        with self._lock:
-            self._clear()
-            self.stream.flush()
+        if self.bar is not None:
+            self.bar.close()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command; return its exit status."""
-    args = parser().parse_args(argv)
+    cli = parser()
+    args = cli.parse_args(argv)
+    memory = args.kernel_memory
+    if memory is None and os.environ.get(KERNEL_MEMORY_ENV):
+        try:
+            memory = _size(os.environ[KERNEL_MEMORY_ENV])
+        except argparse.ArgumentTypeError as err:
+            cli.error(f"${KERNEL_MEMORY_ENV}: {err}")
+    if memory is None:
+        memory = default_kernel_memory(args.jobs or default_jobs())
     options = Options(
         actions=args.action,
         output=args.output,
@@ -189,11 +217,12 @@ def main(argv: list[str] | None = None) -> int:
         notebooks=args.notebooks,
         data_dir=args.data_dir,
         wait=not args.no_wait,
+        kernel_memory=memory or None,
     )
     if args.quiet:
         progress = None
     elif sys.stderr.isatty():
-        progress = _Live(sys.stderr)
+        progress = _Bar(sys.stderr)
     else:
         progress = _Lines(sys.stderr)
     unchanged = f"{args.output} is unchanged"
@@ -207,8 +236,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, terminate)
     try:
         result = build(options, progress or (lambda event, **info: None))
-    except ParameterError as err:
-        failure = str(err), EXIT_USAGE
+    except (ParameterError, UnsafeOutput) as err:
+        failure = f"{err}; nothing was run" if isinstance(err, UnsafeOutput) else str(err), EXIT_USAGE
+    except DataCopyError as err:
+        failure = f"{err}; nothing was run and {unchanged}", EXIT_FAILED
     except DataValidationError as err:
         failure = f"the data is not valid; nothing was run and {unchanged}.\n{err}", EXIT_FAILED
     except BuildFailed as err:
@@ -220,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:  # a notebook or the data not found or not readable
         failure = f"{err}; {unchanged}", EXIT_FAILED
     except InterruptedAfterPublishing:
-        copying = f"; the charts may not all be copied to {args.figures}" if args.figures else ""
+        copying = f" and the charts in {args.figures}" if args.figures else ""
         failure = (
             f"interrupted once the new reports were in place in {args.output}{copying}",
             128 + received[0],
@@ -239,5 +270,5 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_html:
             print(f"open {result.output / 'index.html'}")
         if result.figures:
-            print(f"updated {len(result.figures)} chart files in {args.figures}")
+            print(f"updated {len(result.figures)} chart files in {result.figures_dir}")
     return 0

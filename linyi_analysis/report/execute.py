@@ -9,6 +9,11 @@ another; ``jobs`` workers run that many kernels at a time.
 
 A notebook that fails raises :class:`NotebookFailed`, which names the notebook, its
 parameters, the cell (as numbered in the notebook file, and its first line) and the error.
+
+A kernel that dies before its first cell (seen once in about 95 runs: "Kernel died before
+replying to kernel_info") is started again, once; :class:`Done` says so. Each kernel may use at
+most ``memory`` bytes of address space (``RLIMIT_AS``, set in the kernel as it starts): one
+notebook cannot take the machine down, and one that needs more fails with "ran out of memory".
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ class Done:
 
     name: str
     seconds: float
+    retried: bool = False  # its first kernel died before the first cell; a second one ran it
 
 
 class NotebookFailed(Exception):
@@ -67,18 +73,61 @@ class NotebookFailed(Exception):
         return type(self), (self.job, self.where, self.error)
 
 
-def run_job(job: Job, out_dir: Path, *, html: bool = True, timeout: float | None = None) -> Done:
+def run_job(
+    job: Job, out_dir: Path, *, html: bool = True, timeout: int | None = None, memory: int | None = None
+) -> Done:
     """Execute ``job`` with papermill into ``out_dir``; write ``<name>.ipynb`` and ``<name>.html``.
 
-    Raises :class:`NotebookFailed` naming the notebook, the cell and the error.
+    ``timeout``: whole seconds a cell may run (None: no limit); ``memory``: bytes of address
+    space the kernel may use (None: no limit). A kernel that dies before its first cell is
+    started again once. Raises :class:`NotebookFailed` naming the notebook, the cell and the error.
     """
+    start = time.perf_counter()
+    retried = False
+    while True:
+        try:
+            nb = _execute(job, out_dir, timeout, memory)
+            break
+        except _DiedAtStart as died:
+            if retried:
+                raise NotebookFailed(
+                    job.describe(), "", f"the kernel died before its first cell, twice ({died})"
+                ) from None
+            retried = True
+    _make_reproducible(nb, job)
+    if job.provenance:
+        nb.metadata["linyi_report"] = dict(job.provenance)
+    import nbformat
+
+    nbformat.write(nb, out_dir / f"{job.name}.ipynb")
+    if html:
+        from .html import to_html
+
+        (out_dir / f"{job.name}.html").write_text(to_html(nb, job.title), encoding="utf-8")
+    return Done(job.name, time.perf_counter() - start, retried)
+
+
+class _DiedAtStart(Exception):
+    """The kernel died before it ran a cell (it may be started again)."""
+
+
+def _execute(job: Job, out_dir: Path, timeout: int | None, memory: int | None):
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    start = time.perf_counter()
+    # the kernel's own log off: ipykernel 7 warns about TCP on localhost, and logs the
+    # interrupt jupyter_client sends before shutting a kernel down; errors reach the notebook
+    kernel_args = ["--IPKernelApp.log_level=CRITICAL"]
+    if memory:
+        # set by the kernel itself as it starts, before any cell: it bounds that process (and
+        # what it starts), not the worker; the hard limit too, so a cell cannot raise it again
+        kernel_args.append(
+            "--IPKernelApp.exec_lines=['import resource as _r', "
+            f"'_r.setrlimit(_r.RLIMIT_AS, ({memory}, {memory}))', 'del _r']"
+        )
     try:
-        nb = papermill.execute_notebook(
+        return papermill.execute_notebook(
             str(job.notebook),
             None,  # nothing written until the notebook has run through
             parameters=job.parameters,
@@ -89,27 +138,36 @@ def run_job(job: Job, out_dir: Path, *, html: bool = True, timeout: float | None
             request_save_on_cell_execute=False,
             execution_timeout=timeout,
             cwd=str(out_dir),
-            # the kernel's own log off: ipykernel 7 warns about TCP on localhost, and logs the
-            # interrupt jupyter_client sends before shutting a kernel down; errors reach the notebook
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            extra_arguments=kernel_args,
             shutdown_kernel="immediate",  # its work is done: no need to wait for a clean exit
         )
     except PapermillExecutionError as err:
         source = nbformat.read(job.notebook, as_version=4)
         number, first = _source_cell_from_error(err, source)
         where = f"cell {number} ({first!r})" if first else f"cell {number}"
-        raise NotebookFailed(job.describe(), where, f"{err.ename}: {err.evalue}") from None
+        if err.ename.endswith("MemoryError") and memory:  # also numpy's _ArrayMemoryError
+            error = f"ran out of memory (limit {_gigabytes(memory)}, --kernel-memory)"
+        else:
+            error = f"{err.ename}: {err.evalue}"
+        raise NotebookFailed(job.describe(), where, error) from None
     except Exception as err:  # a kernel that died, a cell past the timeout, a kernel that never started
+        if _died_at_start(err):
+            raise _DiedAtStart(str(err).strip().splitlines()[0]) from None
         raise NotebookFailed(job.describe(), _where_stopped(err, job), _why_stopped(err, timeout)) from None
-    _make_reproducible(nb, job)
-    if job.provenance:
-        nb.metadata["linyi_report"] = dict(job.provenance)
-    nbformat.write(nb, out_dir / f"{job.name}.ipynb")
-    if html:
-        from .html import to_html
 
-        (out_dir / f"{job.name}.html").write_text(to_html(nb, job.title), encoding="utf-8")
-    return Done(job.name, time.perf_counter() - start)
+
+def _died_at_start(err: Exception) -> bool:
+    """The kernel died before any cell started (jupyter_client's "Kernel died before replying to
+    kernel_info", or nbclient's dead kernel with no cell started)."""
+    from nbclient.exceptions import DeadKernelError
+
+    if getattr(err, "cell_index", None) is not None:
+        return False
+    return isinstance(err, DeadKernelError) or "Kernel died before replying to kernel_info" in str(err)
+
+
+def _gigabytes(size: int) -> str:
+    return f"{size / 2**30:.3g} GB"
 
 
 #: Name under which :func:`_cell_tracking_engine` registers its papermill engine.
@@ -146,7 +204,7 @@ def _where_stopped(err: Exception, job: Job) -> str:
     return f"cell {number} ({first!r})" if first else f"cell {number}"
 
 
-def _why_stopped(err: Exception, timeout: float | None) -> str:
+def _why_stopped(err: Exception, timeout: int | None) -> str:
     """What stopped a notebook, other than an error raised in a cell, in one line."""
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -212,7 +270,14 @@ def _worker_init(runner: int) -> None:
 
 def _not_reported_by_the_runner(record: logging.LogRecord) -> bool:
     # nbclient logs a dead kernel or a timeout before raising it; the runner reports it, with the cell.
-    return not str(record.msg).startswith(("Kernel died while waiting", "Timeout waiting for execute reply"))
+    # (and a kernel that died at start, which is started again, and said so)
+    return not str(record.msg).startswith(
+        (
+            "Kernel died while waiting",
+            "Timeout waiting for execute reply",
+            "Error occurred while starting new kernel client",
+        )
+    )
 
 
 _PR_SET_PDEATHSIG = 1
@@ -244,9 +309,9 @@ def _stop_worker(*_) -> None:
     sys.exit(1)
 
 
-def _call(job: Job, out_dir: Path, html: bool, timeout: float | None):
+def _call(job: Job, out_dir: Path, html: bool, timeout: int | None, memory: int | None):
     try:
-        return run_job(job, out_dir, html=html, timeout=timeout)
+        return run_job(job, out_dir, html=html, timeout=timeout, memory=memory)
     except NotebookFailed as err:
         return err
     except SystemExit:
@@ -290,9 +355,17 @@ class Pool:
         )
         return self
 
-    def submit(self, job: Job, out_dir: Path, *, html: bool = True, timeout: float | None = None) -> None:
+    def submit(
+        self,
+        job: Job,
+        out_dir: Path,
+        *,
+        html: bool = True,
+        timeout: int | None = None,
+        memory: int | None = None,
+    ) -> None:
         """Queue ``job``; jobs start in the order submitted."""
-        self._futures[self._executor.submit(_call, job, out_dir, html, timeout)] = job
+        self._futures[self._executor.submit(_call, job, out_dir, html, timeout, memory)] = job
 
     def results(self):
         """Yield :class:`Done` or :class:`NotebookFailed` for each job, as each finishes."""
@@ -330,3 +403,14 @@ def default_jobs() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def default_kernel_memory(jobs: int) -> int | None:
+    """Address space each of ``jobs`` kernels may use by default: three quarters of the machine's
+    memory shared between them, but never below 4 GiB (a kernel reserves address space it never
+    touches); None where the memory size is not known."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+    return max(total * 3 // 4 // max(1, jobs), 4 * 2**30)

@@ -14,8 +14,15 @@ For an output directory ``reports/``:
   it, and the next run, holding the lock, removes it (and restores ``reports/`` from a
   ``.reports.old-XXXX`` if a kill fell between the two renames).
 
-:func:`copy_files` puts files into a shared directory (``figures/``) one by one, each with an
-atomic replace, leaving files it does not write alone.
+An output given through a symbolic link is published into the directory the link points to:
+the lock, the build directory and the swap are all on the resolved path.
+
+:func:`check_destinations` says where a run may publish, before anything runs (the rule is in its
+docstring): it replaces only a site it published itself, or an empty or missing directory, and
+never one that overlaps the data or the notebooks. :func:`stage_charts` builds the new
+``--figures`` directory (the old charts kept, the new ones written) in a :class:`Staging` of its
+own, and :func:`publish_together` swaps the site and the charts in together: a run that cannot
+write every chart changes neither.
 """
 
 from __future__ import annotations
@@ -25,12 +32,15 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import re
 import shutil
 import signal
 import stat
 import tempfile
 import threading
 from pathlib import Path
+
+from ..errors import Error
 
 try:
     import fcntl
@@ -60,6 +70,134 @@ def check_writable(directory: str | os.PathLike) -> None:
         raise OutputError(errno.EACCES, f"cannot write to {path}: {probe} is not writable")
 
 
+class UnsafeOutput(Error):
+    """``--output`` or ``--figures`` names a directory the run may not replace or write into (it
+    holds other files, or overlaps the data or the notebooks); the message says which and why.
+    Raised before anything is run or written."""
+
+
+#: What a site's ``figures/`` and a ``--figures`` directory may hold: the charts the notebooks save.
+CHART_SUFFIXES = (".png", ".svg")
+#: Every page of a site carries this meta (the SHA-256 of the data it was made from).
+_PAGE_STAMP = re.compile(rb"<meta\b[^>]*\bname=[\"']?linyi-data-sha256\b")
+
+
+def check_destinations(
+    output: str | os.PathLike,
+    figures: str | os.PathLike | None,
+    inputs: dict[str, str | os.PathLike],
+) -> tuple[Path, Path | None]:
+    """Where a run may write; return ``output`` and ``figures`` resolved (symbolic links followed).
+
+    The rule (anything else is :class:`UnsafeOutput`, before a kernel starts, nothing touched):
+
+    - ``output`` and ``figures`` may not equal, contain or lie inside one another, any of the
+      ``inputs`` (``{"the data directory": path, …}``), or the current directory (``--output ''``
+      and ``--output .`` are the current directory); nor be the root of the file system;
+    - an existing ``output`` directory is replaced only if it is empty or a site this command
+      published: every entry is a page carrying the ``linyi-data-sha256`` meta, an executed
+      notebook carrying ``linyi_report`` metadata, or ``figures/`` holding only charts, and there
+      is at least one page or notebook (sites built by earlier versions since that stamp qualify);
+    - an existing ``figures`` directory may hold only chart files (``.png``, ``.svg``).
+    """
+    out = _resolved(output, "--output")
+    fig = _resolved(figures, "--figures") if figures is not None else None
+    cwd = Path.cwd().resolve()
+    named = {"--output": (output, out)}
+    if fig is not None:
+        named["--figures"] = (figures, fig)
+    for option, (given, path) in named.items():
+        shown = f"{option} {str(given)!r}" + (f" ({path})" if str(path) != str(given) else "")
+        if path == Path(path.anchor):
+            raise UnsafeOutput(f"{shown} is the root of the file system")
+        if cwd == path or cwd.is_relative_to(path):
+            where = "is" if cwd == path else "contains"
+            raise UnsafeOutput(f"{shown} {where} the current directory ({cwd}): it would be replaced")
+        others = dict(inputs)
+        if option == "--figures":
+            others["the --output directory"] = out
+        for what, other in others.items():
+            relation = _overlap(path, Path(other).resolve())
+            if relation:
+                raise UnsafeOutput(f"{shown} {relation} {what} ({Path(other).resolve()})")
+    if out.is_dir():
+        strangers = _not_site_entries(out)
+        if strangers:
+            raise UnsafeOutput(
+                f"--output {str(output)!r}: {out} holds files linyi-report did not write "
+                f"({_listed(strangers)}); it replaces only a site it published itself, or an empty "
+                "directory: choose another directory, or empty this one first"
+            )
+    if fig is not None and fig.is_dir():
+        strangers = [p.name for p in sorted(fig.iterdir()) if not _is_chart(p)]
+        if strangers:
+            raise UnsafeOutput(
+                f"--figures {str(figures)!r}: {fig} holds files other than charts "
+                f"({_listed(strangers)}); the charts go only into a directory of charts, or an empty one"
+            )
+    return out, fig
+
+
+def _resolved(path: str | os.PathLike, option: str) -> Path:
+    try:
+        return Path(path).resolve()
+    except (RuntimeError, OSError) as err:  # a symbolic link loop
+        raise UnsafeOutput(f"{option} {str(path)!r} cannot be resolved: {err}") from None
+
+
+def _overlap(path: Path, other: Path) -> str:
+    if path == other:
+        return "is"
+    if other.is_relative_to(path):
+        return "contains"
+    if path.is_relative_to(other):
+        return "lies inside"
+    return ""
+
+
+def _listed(names: list[str], most: int = 3) -> str:
+    shown = ", ".join(repr(n) for n in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def _is_chart(path: Path) -> bool:
+    return path.suffix.lower() in CHART_SUFFIXES and path.is_file() and not path.is_symlink()
+
+
+def _not_site_entries(directory: Path) -> list[str]:
+    """The entries of ``directory`` that are not part of a site this command published (all of
+    them if none is a page or notebook of one); empty for an empty directory."""
+    entries = sorted(directory.iterdir())
+    strangers, pages = [], 0
+    for entry in entries:
+        if entry.is_symlink():
+            strangers.append(entry.name)
+        elif entry.name == "figures" and entry.is_dir():
+            strangers += [f"figures/{p.name}" for p in sorted(entry.iterdir()) if not _is_chart(p)]
+        elif _is_stamped(entry):
+            pages += 1
+        else:
+            strangers.append(entry.name)
+    if entries and not pages and not strangers:
+        strangers = [p.name for p in entries]
+    return strangers
+
+
+def _is_stamped(path: Path) -> bool:
+    """A page (``.html``) or executed notebook (``.ipynb``) this command wrote: it names its data."""
+    if not path.is_file() or path.suffix not in (".html", ".ipynb"):
+        return False
+    try:
+        data = path.read_bytes()
+        if path.suffix == ".html":
+            return _PAGE_STAMP.search(data) is not None
+        import json
+
+        return bool(json.loads(data)["metadata"]["linyi_report"]["data_sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
 class Busy(RuntimeError):
     """Another run holds the output directory's lock (raised only when not waiting)."""
 
@@ -76,7 +214,7 @@ class Staging:
     """
 
     def __init__(self, output: str | os.PathLike, *, wait: bool = True, on_wait=None):
-        self.output = Path(output).absolute()
+        self.output = Path(output).resolve()  # a symbolic link: its target is locked and replaced
         self.wait, self.on_wait = wait, on_wait
         self.build: Path | None = None
         self.published = False  # the build directory is in place of output
@@ -95,7 +233,8 @@ class Staging:
         try:
             self._recover()
             self.build = Path(tempfile.mkdtemp(prefix=_side(out, "build-"), dir=out.parent))
-            os.chmod(self.build, 0o777 & ~_umask())
+            mode = stat.S_IMODE(out.stat().st_mode) if out.is_dir() else 0o777 & ~_umask()
+            os.chmod(self.build, mode)
         except OSError as err:
             self._release()
             raise OutputError(err.errno, f"cannot write to {out.parent}: {err.strerror or err}") from None
@@ -114,20 +253,50 @@ class Staging:
         SIGINT and SIGTERM arriving meanwhile take effect once the new tree is in place (and
         ``published`` is True): an interruption never leaves the output missing or half-swapped.
         """
+        publish_together([self])
+
+    def _swap(self):
+        """Put the build directory in place of ``output``; return a function that undoes it
+        (the build directory back where it was, ``output`` as before)."""
         out, new = self.output, self.build
-        with _signals_held():
-            if not out.exists():
+        if not out.exists():
+            os.rename(new, out)
+            self.build, self.published = None, True
+
+            def undo():
+                os.rename(out, new)
+
+        elif _exchange(new, out):
+            self.build, self.published = new, True  # the exchange put the old tree there
+
+            def undo():
+                _exchange(new, out)
+
+        else:
+            old = Path(tempfile.mkdtemp(prefix=_side(out, "old-"), dir=out.parent))
+            os.rename(out, old / "tree")
+            try:
                 os.rename(new, out)
-                old = None
-            elif _exchange(new, out):
-                old = new  # the exchange put the old tree there
-            else:
-                old = Path(tempfile.mkdtemp(prefix=_side(out, "old-"), dir=out.parent))
-                os.rename(out, old / "tree")
-                os.rename(new, out)
+            except OSError:
+                os.rename(old / "tree", out)
+                os.rmdir(old)
+                raise
             self.build, self.published = old, True  # __exit__ deletes the old tree if interrupted
-        if old is not None:
-            shutil.rmtree(old)
+
+            def undo():
+                os.rename(out, new)
+                os.rename(old / "tree", out)
+                os.rmdir(old)
+
+        def undone():
+            undo()
+            self.build, self.published = new, False
+
+        return undone
+
+    def _discard_old(self) -> None:
+        if self.build is not None:
+            shutil.rmtree(self.build)
         self.build = None
 
     def _acquire(self) -> None:
@@ -177,7 +346,30 @@ class Staging:
                 os.rename(old / "tree", out)
             shutil.rmtree(old, ignore_errors=True)
         for build in out.parent.glob(_side(out, "build-*")):
-            shutil.rmtree(build, ignore_errors=True)
+            if build.is_symlink():  # left by an earlier version that swapped a symlinked output
+                build.unlink()
+            else:
+                shutil.rmtree(build, ignore_errors=True)
+
+
+def publish_together(stages: list[Staging]) -> None:
+    """Swap each stage's build directory into place, all or none.
+
+    If one swap fails (e.g. the directory is a mount point), those already done are undone and
+    the error raised: every output is as it was. SIGINT and SIGTERM wait until all are swapped.
+    Then the old trees are deleted.
+    """
+    undo = []
+    with _signals_held():
+        try:
+            for stage in stages:
+                undo.append(stage._swap())
+        except OSError:
+            for step in reversed(undo):
+                step()
+            raise
+    for stage in stages:
+        stage._discard_old()
 
 
 @contextlib.contextmanager
@@ -227,32 +419,27 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, f"cannot move {a} to {b}: {os.strerror(err)}")
 
 
-def copy_files(files: list[Path], directory: str | os.PathLike) -> list[Path]:
-    """Copy ``files`` into ``directory``, each replaced atomically and only if its bytes changed.
+def stage_charts(charts: list[Path], current: Path, build: Path) -> list[str]:
+    """Fill ``build``, the next ``--figures`` directory: the charts of ``current`` kept, ``charts``
+    written over those of the same name; return the names of the files new or changed.
 
-    Returns the paths written. Other files in ``directory`` are left as they are.
+    A chart whose bytes did not change is a hard link to the old file (no space used, its
+    modification time kept). Nothing in ``current`` is touched: a full disk fails here, before
+    anything is published.
     """
-    directory = Path(directory)
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise OutputError(err.errno, f"cannot write to {directory}: {err.strerror or err}") from None
+    new = {c.name: c for c in charts}
+    old = {p.name: p for p in current.iterdir()} if current.is_dir() else {}
     written = []
-    for src in files:
-        dest = directory / src.name
-        data = src.read_bytes()
-        with contextlib.suppress(OSError):
-            if dest.read_bytes() == data:
+    for name in sorted(set(old) | set(new)):
+        dest = build / name
+        if name in new:
+            data = new[name].read_bytes()
+            if name not in old or old[name].read_bytes() != data:
+                dest.write_bytes(data)
+                written.append(name)
                 continue
-        fd, tmp = tempfile.mkstemp(prefix=f".{src.name}.", dir=directory)
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.chmod(tmp, stat.S_IMODE(0o666 & ~_umask()))
-            os.replace(tmp, dest)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        written.append(dest)
+            os.link(old[name], dest)
+        except OSError:  # a file system without hard links
+            shutil.copy2(old[name], dest)
     return written
