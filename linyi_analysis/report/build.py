@@ -33,10 +33,12 @@ from ..errors import ParameterError
 from ..plan import Plan, load_plan
 from ..resources import DATA_DIR_ENV, citation
 from ..resources import data_dir as resolve_data_dir
+from . import history, incremental  # issue 12
 from .execute import Done, Job, NotebookFailed, Pool, default_jobs
 from .notebooks import ACTION_REPORT, OVERVIEW, notebook_path
 from .parameters import report_actions
 from .publish import OutputError, Staging, check_writable, copy_files
+from .store import Store, default_store  # issue 12
 
 #: Where each notebook saves its charts, relative to the output directory (the kernels' cwd).
 FIGURES = "figures"
@@ -58,6 +60,10 @@ class Options:
     notebooks: Path | None = None  # None: the notebooks shipped with the package
     data_dir: Path | None = None  # None: $LINYI_DATA_DIR or the package data
     wait: bool = True  # wait for another run on the same output (else refuse)
+    # --- incremental runs (issue 12; see .incremental) ---
+    cache_dir: Path | None = None  # the job store (``--cache-dir``); None: store.default_store()
+    force: bool = False  # execute every notebook, even those in the store
+    dry_run: bool = False  # only say what would be reused or executed, and why
 
 
 @dataclass
@@ -68,6 +74,12 @@ class Result:
     reports: list[str]
     figures: list[Path] = field(default_factory=list)
     seconds: float = 0.0
+    # --- incremental runs (issue 12) ---
+    executed: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    nothing_changed: bool = False  # nothing executed, nothing published
+    plan_lines: list[str] = field(default_factory=list)  # --dry-run: one line per notebook
+    previous: str | None = None  # time of the previous published run
 
 
 class InterruptedAfterPublishing(KeyboardInterrupt):
@@ -117,26 +129,141 @@ def build(options: Options, progress: Progress = _silent) -> Result:
         plan = load_plan(snapshot)  # DataValidationError: nothing started, nothing written
         actions = _chosen_actions(options.actions, plan)
         names = dict(zip(plan.actions["action_id"].astype(str), plan.actions["name"], strict=True))
-        made_from = {"data_sha256": _data_digest(snapshot)}
-        jobs = [Job("overview", overview_nb, {"figures_dir": FIGURES}, f"{SITE_TITLE}: overview", made_from)]
+        # Each page names the digest of exactly the data its notebook reads (issue 12: a page
+        # another action's edit does not touch keeps its bytes).
+        reads = {"overview": plan.digest(), **{a: plan.action(a).digest() for a in actions}}
+        jobs = [
+            Job(
+                "overview",
+                overview_nb,
+                {"figures_dir": FIGURES},
+                f"{SITE_TITLE}: overview",
+                _made(reads, "overview"),
+            )
+        ]
         jobs += [
-            Job(a, action_nb, {"action": a, "figures_dir": FIGURES}, f"{SITE_TITLE}: {names[a]}", made_from)
+            Job(
+                a,
+                action_nb,
+                {"action": a, "figures_dir": FIGURES},
+                f"{SITE_TITLE}: {names[a]}",
+                _made(reads, a),
+            )
             for a in actions
         ]
+        # --- incremental runs (issue 12): decided before papermill or a kernel is touched ---
+        decision = incremental.decide(
+            jobs,
+            reads,
+            Store(options.cache_dir or default_store()),
+            options.output,
+            force=options.force,
+            dry_run=options.dry_run,
+        )
+        early = _early_result(decision, options, started, _data_digest(snapshot))
+        if early is not None:
+            return early
+        # ---
         with Staging(options.output, wait=options.wait, on_wait=lambda: progress("waiting")) as stage:
             scratch = tmp / "tmp"
             scratch.mkdir()
-            _run(jobs, stage.build, options, snapshot, scratch, progress)
+            try:  # issue 12: jobs execute into the store; the site is assembled from it
+                _run(
+                    decision.to_execute, decision, options, snapshot, scratch, _committing(decision, progress)
+                )
+            except BuildFailed:
+                history.append(
+                    options.output,
+                    decision.record(data_sha256=_data_digest(snapshot), exit_status=1, published=False),
+                )
+                raise
+            finally:
+                decision.discard_workdirs()
+            decision.assemble(stage.build)
+            changes = incremental.changes_for(options.output, plan)
             if options.html:
-                _write_index(jobs, stage.build, actions, plan, snapshot)
+                _write_index(jobs, stage.build, actions, plan, snapshot, history.as_html(changes))
             try:
                 stage.publish()  # a Ctrl-C meanwhile takes effect once the new site is in place
+                record = decision.record(
+                    data_sha256=_data_digest(snapshot),
+                    exit_status=0,
+                    published=True,
+                    site_sha256=incremental.site_digest(stage.output),
+                )
+                history.append(options.output, record)
+                history.save_summary(options.output, history.summarize(plan), record)
+                decision.prune()
                 copied = _copy_charts(stage.output, options.figures_copy)
             except KeyboardInterrupt:
                 if stage.published:
                     raise InterruptedAfterPublishing from None
                 raise
-    return Result(stage.output, [j.name for j in jobs], copied, time.perf_counter() - started)
+    return Result(
+        stage.output,
+        [j.name for j in jobs],
+        copied,
+        time.perf_counter() - started,
+        executed=decision.executed,
+        reused=decision.reused,
+        previous=changes.previous,
+    )
+
+
+# --- incremental runs (issue 12) ---------------------------------------------------------------
+
+
+def _made(reads: dict[str, str], name: str) -> dict:
+    """The provenance a job records: the SHA-256 of the data its notebook reads."""
+    return {"data_sha256": reads[name]}
+
+
+def _early_result(decision, options: Options, started: float, data_sha256: str) -> Result | None:
+    """The result of a run that ends once it has decided: ``--dry-run``, or nothing changed (the
+    run is recorded in the history; the charts are copied to ``--figures`` if they differ)."""
+    names = [p.job.name for p in decision.planned]
+    common = {"executed": [], "reused": decision.reused, "plan_lines": decision.lines()}
+    previous = (decision.previous or {}).get("time")
+    if options.dry_run:
+        return Result(
+            Path(options.output).absolute(),
+            names,
+            [],
+            time.perf_counter() - started,
+            **common,
+            previous=previous,
+        )
+    if not decision.nothing_changed:
+        return None
+    output = Path(options.output).absolute()
+    history.append(
+        output,
+        decision.record(data_sha256=data_sha256, exit_status=0, published=False),
+    )
+    copied = _copy_charts(output, options.figures_copy)
+    return Result(
+        output,
+        names,
+        copied,
+        time.perf_counter() - started,
+        **common,
+        nothing_changed=True,
+        previous=previous,
+    )
+
+
+def _committing(decision, progress: Progress) -> Progress:
+    """``progress``, committing each job to the store as it is done."""
+
+    def on_event(event: str, **info) -> None:
+        if event == "done":
+            decision.commit(info["name"])
+        progress(event, **info)
+
+    return on_event
+
+
+# ---
 
 
 #: Start of the name of a run's temporary directory (the data snapshot, the kernels' temporary
@@ -206,9 +333,10 @@ def _chosen_actions(requested: list[str] | None, plan: Plan) -> list[str]:
     return chosen
 
 
-def _run(
-    jobs: list[Job], site: Path, options: Options, data_dir: Path, scratch: Path, progress: Progress
-) -> None:
+def _run(jobs: list, decision, options: Options, data_dir: Path, scratch: Path, progress: Progress) -> None:
+    jobs = [p.job for p in jobs]  # issue 12: the planned jobs to execute, each into its store work dir
+    if not jobs:
+        return
     workers = min(options.jobs or default_jobs(), len(jobs))
     failures: list[NotebookFailed] = []
     progress("start", total=len(jobs))
@@ -218,7 +346,7 @@ def _run(
     environment = {DATA_DIR_ENV: str(data_dir), "TMPDIR": str(scratch)}
     with _environment(environment), Pool(workers, html=options.html) as pool:
         for job in jobs:
-            pool.submit(job, site, html=options.html, timeout=options.timeout)
+            pool.submit(job, decision.workdir(job.name), html=options.html, timeout=options.timeout)
         for finished, outcome in enumerate(pool.results(), start=1):
             if isinstance(outcome, Done):
                 progress(
@@ -262,7 +390,9 @@ def _charts_of(job: Job, figures: Path) -> list[Path]:
     return [c for c in charts if c.stem == f"action_{job.name}"]
 
 
-def _write_index(jobs: list[Job], site: Path, actions: list[str], plan: Plan, data_dir: Path) -> None:
+def _write_index(
+    jobs: list[Job], site: Path, actions: list[str], plan: Plan, data_dir: Path, changes: str = ""
+) -> None:
     from .index import Entry, headlines, render
 
     numbers = headlines(plan, actions)
@@ -282,6 +412,13 @@ def _write_index(jobs: list[Job], site: Path, actions: list[str], plan: Plan, da
         "each report is a notebook executed with papermill."
     )
     (site / "index.html").write_text(
-        render(entries, title=SITE_TITLE, source=source, footer=footer, data_sha256=_data_digest(data_dir)),
+        render(
+            entries,
+            title=SITE_TITLE,
+            source=source,
+            footer=footer,
+            data_sha256=_data_digest(data_dir),
+            preface=changes,
+        ),
         encoding="utf-8",
     )

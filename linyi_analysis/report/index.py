@@ -73,9 +73,12 @@ footer { color: #666; font-size: 0.85rem; margin-top: 2rem; }
 """
 
 
-def render(entries: list[Entry], *, title: str, source: str, footer: str, data_sha256: str = "") -> str:
-    """The index page: a heading, the source line, one table row per entry, a footer;
-    ``data_sha256`` (the data the site was built from) goes in a ``<meta name="linyi-data-sha256">``."""
+def render(
+    entries: list[Entry], *, title: str, source: str, footer: str, data_sha256: str = "", preface: str = ""
+) -> str:
+    """The index page: a heading, the source line, ``preface`` (HTML, already escaped: the changes
+    since the previous run), one table row per entry, a footer; ``data_sha256`` (the data the site
+    was built from) goes in a ``<meta name="linyi-data-sha256">``."""
     e = html.escape
     rows = []
     for entry in entries:
@@ -101,7 +104,7 @@ def render(entries: list[Entry], *, title: str, source: str, footer: str, data_s
 <main>
 <h1>{e(title)}</h1>
 <p class="source">{e(source)}</p>
-<table>
+{preface}<table>
 <thead><tr><th>Report</th><th>Headline numbers</th><th>Files</th></tr></thead>
 <tbody>
 {body}
