@@ -14,8 +14,8 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-
 from conftest import read_rows, set_cell, write_rows
+
 from linyi_analysis.report import history
 from linyi_analysis.report.store import (
     INPUTS,
@@ -111,7 +111,7 @@ def test_a_changed_byte_is_detected_and_the_entry_dropped(tmp_path):
     _commit(store, "k1", {"medical.html": b"<p>page</p>"})
     page = store.entry("k1") / "medical.html"
     page.write_bytes(b"<p>pagE</p>")
-    with pytest.raises(StoreError, match="medical.html does not match"):
+    with pytest.raises(StoreError, match=r"medical\.html does not match"):
         store.files("k1")
     assert store.verify("k1", discard=False) == "corrupt"
     assert page.read_bytes() == b"<p>pagE</p>", "a dry run leaves the entry as it is"
