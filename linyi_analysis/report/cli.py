@@ -8,6 +8,7 @@ notebook is missing; 2 bad usage (e.g. an unknown action); 75 another run holds 
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
@@ -221,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         return _print_changes(args)
     if args.quiet or args.dry_run:
         progress = None
+        # issue 12: papermill's warnings (an unknown parameter, …) are not failures: not under --quiet
+        logging.getLogger("papermill").setLevel(logging.ERROR)
     elif sys.stderr.isatty():
         progress = _Live(sys.stderr)
     else:
