@@ -12,9 +12,16 @@
    failed, :class:`BuildFailed` lists each one (notebook, parameters, cell, error) and the
    output directory is left exactly as it was.
 
-Every executed notebook, every page and the index record the SHA-256 of the data snapshot
-(``linyi_report.data_sha256`` in the notebook, ``<meta name="linyi-data-sha256">`` in HTML):
-which data each report was made from can be checked.
+Every executed notebook and page records the SHA-256 of the data its notebook reads
+(``linyi_report.data_sha256`` in the notebook, ``<meta name="linyi-data-sha256">`` in HTML:
+:meth:`~linyi_analysis.Plan.digest` of the whole plan for the overview, of the action's cut for
+an action report), and the index that of the data snapshot's files: which data each report was
+made from can be checked.
+
+Issue 12 (incremental runs, :mod:`.incremental`): between steps 2 and 3 every job is keyed and
+either reused from the store or executed; jobs execute into the store, and the build directory
+is assembled from the store; with nothing changed the run ends before step 3. Each run is
+recorded beside the output (:mod:`.history`).
 """
 
 from __future__ import annotations
