@@ -106,6 +106,16 @@ def test_a_second_commit_of_the_same_key_keeps_the_first(tmp_path):
     assert list((tmp_path / "store" / "tmp").iterdir()) == []
 
 
+def test_a_forced_commit_replaces_the_entry(tmp_path):
+    store = Store(tmp_path / "store")
+    _commit(store, "k1", {"a.html": b"first"})
+    work = store.workdir("k1")
+    (work / "a.html").write_bytes(b"second")
+    store.commit("k1", work, {}, "a", replace=True)
+    assert store.files("k1") == {"a.html": b"second"}
+    assert list((tmp_path / "store" / "tmp").iterdir()) == []
+
+
 def test_a_changed_byte_is_detected_and_the_entry_dropped(tmp_path):
     store = Store(tmp_path / "store")
     _commit(store, "k1", {"medical.html": b"<p>page</p>"})

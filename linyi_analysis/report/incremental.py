@@ -47,6 +47,7 @@ class Decision:
     planned: list[Planned]
     nothing_changed: bool = False
     previous: dict | None = None  # the last published run's record
+    force: bool = False  # --force: a job's new execution replaces its entry in the store
     _workdirs: dict[str, Path] = field(default_factory=dict)
 
     @property
@@ -76,7 +77,7 @@ class Decision:
     def commit(self, name: str) -> None:
         """Job ``name`` finished: its work directory becomes its store entry."""
         planned = self._by_name(name)
-        self.store.commit(planned.key, self._workdirs.pop(name), planned.inputs, name)
+        self.store.commit(planned.key, self._workdirs.pop(name), planned.inputs, name, replace=self.force)
 
     def discard_workdirs(self) -> None:
         """Remove the work directories of jobs that did not finish."""
@@ -142,7 +143,7 @@ def decide(
         parameters = {"parameters": job.parameters, "title": job.title, "provenance": job.provenance}
         inputs = job_inputs(job.notebook, parameters, data_digests[job.name])
         planned.append(Planned(job, inputs, job_key(inputs), EXECUTE, ""))
-    decision = Decision(store, Path(output).absolute(), planned, previous=previous)
+    decision = Decision(store, Path(output).absolute(), planned, previous=previous, force=force)
     keys = {p.job.name: p.key for p in planned}
     if (
         not force

@@ -237,12 +237,18 @@ class Store:
         """A new empty directory for a job to execute into (commit it with :meth:`commit`)."""
         return Path(tempfile.mkdtemp(prefix=f"{key}-", dir=self._tmp()))
 
-    def commit(self, key: str, workdir: Path, inputs: dict[str, str], name: str) -> None:
+    def commit(
+        self, key: str, workdir: Path, inputs: dict[str, str], name: str, *, replace: bool = False
+    ) -> None:
         """Write the manifest of ``workdir`` and move it into place as the entry of ``key``, in one
-        rename; if the entry exists already (another run made it), ``workdir`` is dropped."""
+        rename. If the entry exists already (another run made it), ``workdir`` is dropped, unless
+        ``replace`` (``--force``: the new execution is the one published), when the old entry is
+        moved aside first."""
         manifest = {"key": key, "name": name, "inputs": inputs, "files": _tree_hashes(workdir)}
         (workdir / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
         self.entry(key).parent.mkdir(parents=True, exist_ok=True)
+        if replace and self.entry(key).exists():
+            self._discard(self.entry(key))
         try:
             os.rename(workdir, self.entry(key))
         except OSError:  # ENOTEMPTY/EEXIST: committed meanwhile by another run
