@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import read_rows, set_cell, write_rows
 
 import linyi_analysis as la
+from conftest import read_rows, set_cell, write_rows
 from linyi_analysis.evidence import source_differences
 
 LOADERS = [
