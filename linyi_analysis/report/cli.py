@@ -98,7 +98,7 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="DIR",
         help="the store of executed notebooks, pages and charts, by job key (default: "
-        "$LINYI_CACHE_DIR/report-store, else $XDG_CACHE_HOME or ~/.cache /linyi_analysis/report-store)",
+        "$LINYI_CACHE_DIR/report-store, else $XDG_CACHE_HOME/linyi_analysis/report-store or ~/.cache/linyi_analysis/report-store)",
     )
     p.add_argument("--force", action="store_true", help="execute every notebook, even those in the store")
     p.add_argument(
