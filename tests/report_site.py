@@ -27,11 +27,14 @@ def report_env(env: dict | None = None) -> dict:
 
 
 def run_report(
-    *args, cwd: Path | None = None, env: dict | None = None, timeout: float = 600
+    *args, cwd: Path | None = None, env: dict | None = None, timeout: float = 600, force: bool = True
 ) -> subprocess.CompletedProcess:
-    """Run ``linyi-report ARGS`` to the end (``timeout`` only guards against a hang)."""
+    """Run ``linyi-report ARGS`` to the end (``timeout`` only guards against a hang).
+
+    ``force``: with ``--force``, so every notebook executes as the test expects, whatever earlier
+    tests left in the store (tests/test_report_incremental.py runs without it)."""
     return subprocess.run(
-        [*COMMAND, *map(str, args)],
+        [*COMMAND, *(["--force"] if force else []), *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd or PROJECT,
@@ -41,9 +44,10 @@ def run_report(
 
 
 def start_report(*args, cwd: Path | None = None, env: dict | None = None) -> subprocess.Popen:
-    """Start ``linyi-report ARGS`` in a session of its own; its progress lines come on ``stderr``."""
+    """Start ``linyi-report --force ARGS`` in a session of its own; its progress lines come on
+    ``stderr`` (``--force``: every notebook executes, whatever is in the store)."""
     return subprocess.Popen(
-        [*COMMAND, *map(str, args)],
+        [*COMMAND, "--force", *map(str, args)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -76,8 +80,10 @@ def tree_hashes(root: Path) -> dict[str, str]:
 
 
 def leftovers(parent: Path) -> list[str]:
-    """Build directories, old trees and lock files a run may leave beside its output."""
-    return sorted(p.name for p in parent.iterdir() if p.name.startswith("."))
+    """Build directories, old trees and lock files a run may leave beside its output (not the
+    run history and data summary it keeps there on purpose: .<output>.history.jsonl, .<output>.data.json)."""
+    kept = re.compile(r"^\.[^/]+\.(history\.jsonl|data\.json)$")
+    return sorted(p.name for p in parent.iterdir() if p.name.startswith(".") and not kept.match(p.name))
 
 
 def data_sha256(data_dir: Path) -> str:
@@ -190,11 +196,14 @@ def local_target(page: Path, href: str) -> Path | None:
     return (page.parent / unquote(parts.path)).resolve()
 
 
-def site_problems(reports: Path) -> list[str]:
+def site_problems(reports: Path, data_dir: Path | None = None) -> list[str]:
     """What is wrong with a built site as a whole; empty for a complete, consistent one.
 
     - every link of every page (index and reports) resolves to a file of the site;
-    - every page and executed notebook names the data it was made from, and all name the same;
+    - every page and executed notebook names the data it was made from (the digest of the data
+      its notebook reads: the whole plan for the overview, an action's cut for its report), a
+      page and its notebook name the same, and, given ``data_dir``, that is the digest of its
+      part of the data there;
     - every chart embedded in a page is a file of ``figures/``, byte for byte (the charts are
       from the same run as the pages).
     """
@@ -220,8 +229,20 @@ def site_problems(reports: Path) -> list[str]:
     for nb_path in sorted(reports.glob("*.ipynb")):
         meta = json.loads(nb_path.read_text(encoding="utf-8"))["metadata"].get("linyi_report", {})
         digests[nb_path.name] = meta.get("data_sha256")
-    if len(set(digests.values())) != 1 or None in digests.values():
-        problems.append(f"the pages and notebooks are not all from the same data: {digests}")
+    stems: dict[str, set] = {}
+    for name, digest in digests.items():
+        if name != "index.html":
+            stems.setdefault(name.rsplit(".", 1)[0], set()).add(digest)
+    if any(len(d) != 1 or None in d for d in stems.values()):
+        problems.append(f"a page and its notebook do not name the same data: {digests}")
+    if data_dir is not None:
+        import linyi_analysis as la
+
+        plan = la.load_plan(data_dir)
+        for stem, found in stems.items():
+            expected = plan.digest() if stem == "overview" else plan.action(stem).digest()
+            if found != {expected}:
+                problems.append(f"{stem} is not made from the data in {data_dir}: {found}")
     return problems
 
 

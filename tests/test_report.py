@@ -301,7 +301,7 @@ def test_an_interrupted_run_leaves_the_site_as_it_was(existing, signum):
     before = tree_hashes(existing)
     environ = {k: v for k, v in os.environ.items() if k != "LINYI_DATA_DIR"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "linyi_analysis.report", "--output", existing],
+        [sys.executable, "-m", "linyi_analysis.report", "--force", "--output", existing],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,

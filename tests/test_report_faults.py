@@ -130,7 +130,7 @@ def edited_data(tmp_path) -> Path:
 
 def assert_complete_site(reports: Path, data_dir: Path, files: set[str] = SITE_FILES) -> None:
     assert {p.name for p in reports.iterdir()} == files
-    assert site_problems(reports) == []
+    assert site_problems(reports, data_dir) == []
     assert site_digest(reports) == data_sha256(data_dir), "the site is not made from this run's data"
 
 

@@ -131,7 +131,7 @@ def test_progress_on_a_terminal_is_a_bar_with_the_finished_lines(tmp_path, run_e
     leader, follower = pty.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 100 columns
     proc = subprocess.Popen(
-        [*COMMAND, "--output", str(tmp_path / "out"), "--action", "medical", "--no-html"],
+        [*COMMAND, "--output", str(tmp_path / "out"), "--action", "medical", "--no-html", "--force"],
         stdout=subprocess.DEVNULL,
         stderr=follower,
         cwd=tmp_path,

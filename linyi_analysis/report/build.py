@@ -18,9 +18,16 @@
    failed, :class:`BuildFailed` lists each one (notebook, parameters, cell, error) and the
    output directory is left exactly as it was.
 
-Every executed notebook, every page and the index record the SHA-256 of the data snapshot
-(``linyi_report.data_sha256`` in the notebook, ``<meta name="linyi-data-sha256">`` in HTML):
-which data each report was made from can be checked.
+Every executed notebook and page records the SHA-256 of the data its notebook reads
+(``linyi_report.data_sha256`` in the notebook, ``<meta name="linyi-data-sha256">`` in HTML:
+:meth:`~linyi_analysis.Plan.digest` of the whole plan for the overview, of the action's cut for
+an action report), and the index that of the data snapshot's files: which data each report was
+made from can be checked.
+
+Issue 12 (incremental runs, :mod:`.incremental`): between steps 2 and 3 every job is keyed and
+either reused from the store or executed; jobs execute into the store, and the build directory
+is assembled from the store; with nothing changed the run ends before step 3. Each run is
+recorded beside the output (:mod:`.history`).
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from ..errors import Error, ParameterError
 from ..plan import Plan, load_plan
 from ..resources import DATA_DIR_ENV, citation
 from ..resources import data_dir as resolve_data_dir
+from . import history, incremental  # issue 12
 from .execute import Done, Job, NotebookFailed, Pool, default_jobs
 from .notebooks import ACTION_REPORT, OVERVIEW, notebook_dir, notebook_path
 from .parameters import report_actions
@@ -53,6 +61,7 @@ from .publish import (
     publish_together,
     stage_charts,
 )
+from .store import Store, default_store  # issue 12
 
 #: Where each notebook saves its charts, relative to the output directory (the kernels' cwd).
 FIGURES = "figures"
@@ -73,6 +82,10 @@ class Options:
     data_dir: Path | None = None  # None: $LINYI_DATA_DIR or the package data
     wait: bool = True  # wait for another run on the same output (else refuse)
     kernel_memory: int | None = None  # bytes of address space per kernel (None: no limit)
+    # --- incremental runs (issue 12; see .incremental) ---
+    cache_dir: Path | None = None  # the job store (``--cache-dir``); None: store.default_store()
+    force: bool = False  # execute every notebook, even those in the store
+    dry_run: bool = False  # only say what would be reused or executed, and why
 
 
 @dataclass
@@ -84,6 +97,12 @@ class Result:
     figures: list[Path] = field(default_factory=list)
     seconds: float = 0.0
     figures_dir: Path | None = None  # where the charts were published (resolved)
+    # --- incremental runs (issue 12) ---
+    executed: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    nothing_changed: bool = False  # nothing executed, nothing published
+    plan_lines: list[str] = field(default_factory=list)  # --dry-run: one line per notebook
+    previous: str | None = None  # time of the previous published run
 
 
 class InterruptedAfterPublishing(KeyboardInterrupt):
@@ -155,20 +174,62 @@ def build(options: Options, progress: Progress = _silent) -> Result:
             raise type(err)(str(err).replace(str(snapshot), str(source))) from None
         actions = _chosen_actions(options.actions, plan)
         names = dict(zip(plan.actions["action_id"].astype(str), plan.actions["name"], strict=True))
-        made_from = {"data_sha256": _data_digest(snapshot)}
-        jobs = [Job("overview", overview_nb, {"figures_dir": FIGURES}, f"{SITE_TITLE}: overview", made_from)]
+        # Each page names the digest of exactly the data its notebook reads (issue 12: a page
+        # another action's edit does not touch keeps its bytes).
+        reads = {"overview": plan.digest(), **{a: plan.action(a).digest() for a in actions}}
+        jobs = [
+            Job(
+                "overview",
+                overview_nb,
+                {"figures_dir": FIGURES},
+                f"{SITE_TITLE}: overview",
+                _made(reads, "overview"),
+            )
+        ]
         jobs += [
-            Job(a, action_nb, {"action": a, "figures_dir": FIGURES}, f"{SITE_TITLE}: {names[a]}", made_from)
+            Job(
+                a,
+                action_nb,
+                {"action": a, "figures_dir": FIGURES},
+                f"{SITE_TITLE}: {names[a]}",
+                _made(reads, a),
+            )
             for a in actions
         ]
+        # --- incremental runs (issue 12): decided before papermill or a kernel is touched ---
+        decision = incremental.decide(
+            jobs,
+            reads,
+            Store(options.cache_dir or default_store()),
+            output,
+            force=options.force,
+            dry_run=options.dry_run,
+        )
+        early = _early_result(decision, options, output, figures_copy, started, _data_digest(snapshot))
+        if early is not None:
+            return early
+        # ---
         on_wait = _once(lambda: progress("waiting"))
         with contextlib.ExitStack() as stack:
             stage = stack.enter_context(Staging(output, wait=options.wait, on_wait=on_wait))
             scratch = tmp / "tmp"
             scratch.mkdir()
-            _run(jobs, stage.build, options, snapshot, scratch, progress)
+            try:  # issue 12: jobs execute into the store; the site is assembled from it
+                _run(
+                    decision.to_execute, decision, options, snapshot, scratch, _committing(decision, progress)
+                )
+            except BuildFailed:
+                history.append(
+                    output,
+                    decision.record(data_sha256=_data_digest(snapshot), exit_status=1, published=False),
+                )
+                raise
+            finally:
+                decision.discard_workdirs()
+            decision.assemble(stage.build)
+            changes = incremental.changes_for(output, plan)
             if options.html:
-                _write_index(jobs, stage.build, actions, plan, snapshot)
+                _write_index(jobs, stage.build, actions, plan, snapshot, history.as_html(changes))
             charts = None
             if figures_copy is not None:  # locked and staged only now: a kill leaves it for the least time
                 charts = stack.enter_context(Staging(figures_copy, wait=options.wait, on_wait=on_wait))
@@ -176,13 +237,31 @@ def build(options: Options, progress: Progress = _silent) -> Result:
             try:
                 # both at once; a Ctrl-C meanwhile takes effect once both are in place
                 publish_together([stage] if charts is None else [stage, charts])
+                record = decision.record(
+                    data_sha256=_data_digest(snapshot),
+                    exit_status=0,
+                    published=True,
+                    site_sha256=incremental.site_digest(stage.output),
+                )
+                history.append(output, record)
+                history.save_summary(output, history.summarize(plan), record)
+                decision.prune()
             except KeyboardInterrupt:
                 if stage.published:
                     raise InterruptedAfterPublishing from None
                 raise
             except OSError as err:
                 raise OutputError(err.errno, f"cannot publish in {output}: {err.strerror or err}") from None
-    return Result(output, [j.name for j in jobs], copied, time.perf_counter() - started, figures_copy)
+    return Result(
+        output,
+        [j.name for j in jobs],
+        copied,
+        time.perf_counter() - started,
+        figures_copy,
+        executed=decision.executed,
+        reused=decision.reused,
+        previous=changes.previous,
+    )
 
 
 def _once(fn):
@@ -259,6 +338,76 @@ def _stage_charts(new: Path, figures_copy: Path | None, charts: Staging | None) 
     return [figures_copy / n for n in names]
 
 
+# --- incremental runs (issue 12) ---------------------------------------------------------------
+
+
+def _made(reads: dict[str, str], name: str) -> dict:
+    """The provenance a job records: the SHA-256 of the data its notebook reads."""
+    return {"data_sha256": reads[name]}
+
+
+def _early_result(
+    decision, options: Options, output: Path, figures_copy: Path | None, started: float, data_sha256: str
+) -> Result | None:
+    """The result of a run that ends once it has decided: ``--dry-run``, or nothing changed (the
+    run is recorded in the history). When ``--figures`` does not hold the site's charts, the run
+    goes on (reusing every notebook) so that site and charts are published together."""
+    names = [p.job.name for p in decision.planned]
+    common = {"executed": [], "reused": decision.reused, "plan_lines": decision.lines()}
+    previous = (decision.previous or {}).get("time")
+    if options.dry_run:
+        return Result(
+            output,
+            names,
+            [],
+            time.perf_counter() - started,
+            **common,
+            previous=previous,
+        )
+    if not decision.nothing_changed or not _same_charts(output / FIGURES, figures_copy):
+        return None
+    history.append(
+        output,
+        decision.record(data_sha256=data_sha256, exit_status=0, published=False),
+    )
+    return Result(
+        output,
+        names,
+        [],
+        time.perf_counter() - started,
+        **common,
+        nothing_changed=True,
+        previous=previous,
+    )
+
+
+def _same_charts(site_charts: Path, figures_copy: Path | None) -> bool:
+    """Whether ``figures_copy`` (if asked for) holds exactly the site's charts, byte for byte."""
+    if figures_copy is None:
+        return True
+
+    def charts(d: Path) -> dict[str, bytes]:
+        if not d.is_dir():
+            return {}
+        return {p.name: p.read_bytes() for p in d.iterdir() if p.suffix.lower() in CHART_SUFFIXES}
+
+    return charts(site_charts) == charts(figures_copy)
+
+
+def _committing(decision, progress: Progress) -> Progress:
+    """``progress``, committing each job to the store as it is done."""
+
+    def on_event(event: str, **info) -> None:
+        if event == "done":
+            decision.commit(info["name"])
+        progress(event, **info)
+
+    return on_event
+
+
+# ---
+
+
 #: Start of the name of a run's temporary directory (the data snapshot, the kernels' temporary
 #: files), before its process id.
 SNAPSHOT_PREFIX = "linyi-data-"
@@ -305,9 +454,10 @@ def _chosen_actions(requested: list[str] | None, plan: Plan) -> list[str]:
     return chosen
 
 
-def _run(
-    jobs: list[Job], site: Path, options: Options, data_dir: Path, scratch: Path, progress: Progress
-) -> None:
+def _run(jobs: list, decision, options: Options, data_dir: Path, scratch: Path, progress: Progress) -> None:
+    jobs = [p.job for p in jobs]  # issue 12: the planned jobs to execute, each into its store work dir
+    if not jobs:
+        return
     workers = min(options.jobs or default_jobs(), len(jobs))
     failures: list[NotebookFailed] = []
     progress("start", total=len(jobs))
@@ -317,7 +467,13 @@ def _run(
     environment = {DATA_DIR_ENV: str(data_dir), "TMPDIR": str(scratch)}
     with _environment(environment), Pool(workers, html=options.html) as pool:
         for job in jobs:
-            pool.submit(job, site, html=options.html, timeout=options.timeout, memory=options.kernel_memory)
+            pool.submit(
+                job,
+                decision.workdir(job.name),
+                html=options.html,
+                timeout=options.timeout,
+                memory=options.kernel_memory,
+            )
         for finished, outcome in enumerate(pool.results(), start=1):
             if isinstance(outcome, Done):
                 if outcome.retried:
@@ -369,7 +525,9 @@ def _charts_of(job: Job, figures: Path) -> list[Path]:
     return [c for c in charts if c.stem in {name.format(job.name) for name in ACTION_CHARTS}]
 
 
-def _write_index(jobs: list[Job], site: Path, actions: list[str], plan: Plan, data_dir: Path) -> None:
+def _write_index(
+    jobs: list[Job], site: Path, actions: list[str], plan: Plan, data_dir: Path, changes: str = ""
+) -> None:
     from .index import Entry, headlines, render
 
     numbers = headlines(plan, actions)
@@ -389,6 +547,13 @@ def _write_index(jobs: list[Job], site: Path, actions: list[str], plan: Plan, da
         "each report is a notebook executed with papermill."
     )
     (site / "index.html").write_text(
-        render(entries, title=SITE_TITLE, source=source, footer=footer, data_sha256=_data_digest(data_dir)),
+        render(
+            entries,
+            title=SITE_TITLE,
+            source=source,
+            footer=footer,
+            data_sha256=_data_digest(data_dir),
+            preface=changes,
+        ),
         encoding="utf-8",
     )

@@ -9,6 +9,7 @@ option value, an output the run may not replace); 75 another run holds the outpu
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import signal
@@ -68,7 +69,11 @@ def parser() -> argparse.ArgumentParser:
         help=f"notebooks run at a time, one kernel each (default: the number of CPUs, here {default_jobs()})",
     )
     p.add_argument("--no-html", action="store_true", help="write executed notebooks only: no HTML, no index")
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print nothing on success (for cron); on failure, one line per failure on stderr",
+    )
     p.add_argument(
         "--timeout",
         type=_timeout,
@@ -102,6 +107,26 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="if another run is writing the same output, stop (exit 75) instead of waiting for it",
     )
+    # --- incremental runs (issue 12) ---
+    p.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="the store of executed notebooks, pages and charts, by job key (default: "
+        "$LINYI_CACHE_DIR/report-store, else $XDG_CACHE_HOME/linyi_analysis/report-store or ~/.cache/linyi_analysis/report-store)",
+    )
+    p.add_argument("--force", action="store_true", help="execute every notebook, even those in the store")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list each notebook with 'reuse' or 'execute' and why; run and write nothing",
+    )
+    p.add_argument(
+        "--changes",
+        action="store_true",
+        help="print what changed in the data since the last published run of OUTPUT; run nothing",
+    )
+    # ---
     return p
 
 
@@ -218,15 +243,23 @@ def main(argv: list[str] | None = None) -> int:
         data_dir=args.data_dir,
         wait=not args.no_wait,
         kernel_memory=memory or None,
+        cache_dir=args.cache_dir,  # issue 12
+        force=args.force,
+        dry_run=args.dry_run,
     )
-    if args.quiet:
+    if args.changes:  # issue 12
+        return _print_changes(args)
+    if args.quiet or args.dry_run:
         progress = None
+        # issue 12: papermill's warnings (an unknown parameter, …) are not failures: not under --quiet
+        logging.getLogger("papermill").setLevel(logging.ERROR)
     elif sys.stderr.isatty():
         progress = _Bar(sys.stderr)
     else:
         progress = _Lines(sys.stderr)
     unchanged = f"{args.output} is unchanged"
     failure: tuple[str, int] | None = None
+    failed: list = []  # the notebooks that failed (issue 12: --quiet prints one line each)
     received = [signal.SIGINT]
 
     def terminate(signum, _frame):  # SIGTERM as Ctrl-C: stop the workers, remove the build
@@ -244,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         failure = f"the data is not valid; nothing was run and {unchanged}.\n{err}", EXIT_FAILED
     except BuildFailed as err:
         failure = str(err), EXIT_FAILED
+        failed = err.failures
     except Busy as err:
         failure = f"{err}; stopped (--no-wait), {unchanged}", EXIT_BUSY
     except OutputError as err:
@@ -262,13 +296,59 @@ def main(argv: list[str] | None = None) -> int:
         if progress is not None:
             progress.close()
     if failure is not None:
-        print(f"{PROG}: error: {failure[0]}", file=sys.stderr, flush=True)
+        # --quiet (issue 12): one line per failure (each notebook that failed), nothing else
+        lines = _failure_lines(failure[0], failed) if args.quiet else [failure[0]]
+        for line in lines:
+            print(f"{PROG}: error: {line}", file=sys.stderr, flush=True)
         return failure[1]
+    if args.dry_run:  # issue 12
+        print("\n".join(result.plan_lines), flush=True)
+        return 0
+    if result.nothing_changed:  # issue 12
+        if not args.quiet:
+            print(
+                f"nothing changed since the previous run ({result.previous}): "
+                f"{result.output} is up to date; no notebook executed",
+                flush=True,
+            )
+        return 0
     if not args.quiet:
         what = "executed notebooks" if args.no_html else "reports"
-        print(f"wrote {len(result.reports)} {what} to {result.output} in {result.seconds:.1f} s", flush=True)
+        print(
+            f"wrote {len(result.reports)} {what} to {result.output} in {result.seconds:.1f} s "
+            f"({len(result.executed)} executed, {len(result.reused)} reused from the store)",
+            flush=True,
+        )
         if not args.no_html:
             print(f"open {result.output / 'index.html'}")
         if result.figures:
             print(f"updated {len(result.figures)} chart files in {result.figures_dir}")
+    return 0
+
+
+# --- incremental runs (issue 12) ---------------------------------------------------------------
+
+
+def _failure_lines(message: str, failed: list) -> list[str]:
+    """``--quiet``: one line per failed notebook, else the message on one line."""
+    if failed:
+        return [str(f).replace("\n", " ") for f in failed]
+    return [" ".join(line.strip() for line in message.splitlines() if line.strip())]
+
+
+def _print_changes(args) -> int:
+    """``--changes``: what changed in the data since the last published run of ``--output``."""
+    from ..plan import load_plan
+    from .history import as_text
+    from .incremental import changes_for
+
+    try:
+        plan = load_plan(args.data_dir)
+    except DataValidationError as err:
+        print(f"{PROG}: error: the data is not valid.\n{err}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    sys.stdout.write(as_text(changes_for(args.output, plan)))
     return 0

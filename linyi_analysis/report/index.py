@@ -32,6 +32,7 @@ def headlines(plan: Plan, actions: list[str]) -> dict[str, list]:
     mine = summary.loc[[a for a in summary.index if a != "goals"]]
     discrepancies = audit.discrepancies(plan)
     corroborated = analysis.corroboration(plan)
+    tracker = plan.delivery()
     out = {
         "overview": [
             ("actions", number(len(mine))),
@@ -43,6 +44,7 @@ def headlines(plan: Plan, actions: list[str]) -> dict[str, list]:
             ),
             ("figures checked against official sources", number(len(corroborated))),
             ("contradictions in the article", number(len(discrepancies))),
+            ("delivery (public evidence)", _statuses(tracker)),
         ]
     }
     for action in actions:
@@ -52,8 +54,18 @@ def headlines(plan: Plan, actions: list[str]) -> dict[str, list]:
             ("targets", number(row["targets"])),
             ("measures with a number", percent(row["quantified_percent"])),
             ("kinds of target", str(row["kinds"]) or "none"),
+            ("delivery (public evidence)", _statuses(tracker[tracker["action_id"] == action])),
         ]
     return out
+
+
+def _statuses(tracker) -> str:
+    """``1 met, 1 exceeded, 5 no public evidence (searched up to 2026-11-28)``: the delivery
+    statuses of some commitments, counted, with the date of the latest search covering them."""
+    counts = tracker["status"].value_counts(sort=False)
+    shown = [f"{number(n)} {status}" for status, n in counts.items() if n]
+    searched = max((d for d in tracker["freshness"].astype(str) if d), default="")
+    return ", ".join(shown or ["no commitments"]) + (f" (searched up to {searched})" if searched else "")
 
 
 _CSS = """
@@ -73,9 +85,12 @@ footer { color: #666; font-size: 0.85rem; margin-top: 2rem; }
 """
 
 
-def render(entries: list[Entry], *, title: str, source: str, footer: str, data_sha256: str = "") -> str:
-    """The index page: a heading, the source line, one table row per entry, a footer;
-    ``data_sha256`` (the data the site was built from) goes in a ``<meta name="linyi-data-sha256">``."""
+def render(
+    entries: list[Entry], *, title: str, source: str, footer: str, data_sha256: str = "", preface: str = ""
+) -> str:
+    """The index page: a heading, the source line, ``preface`` (HTML, already escaped: the changes
+    since the previous run), one table row per entry, a footer; ``data_sha256`` (the data the site
+    was built from) goes in a ``<meta name="linyi-data-sha256">``."""
     e = html.escape
     rows = []
     for entry in entries:
@@ -101,7 +116,7 @@ def render(entries: list[Entry], *, title: str, source: str, footer: str, data_s
 <main>
 <h1>{e(title)}</h1>
 <p class="source">{e(source)}</p>
-<table>
+{preface}<table>
 <thead><tr><th>Report</th><th>Headline numbers</th><th>Files</th></tr></thead>
 <tbody>
 {body}
