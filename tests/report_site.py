@@ -27,14 +27,20 @@ def report_env(env: dict | None = None) -> dict:
 
 
 def run_report(
-    *args, cwd: Path | None = None, env: dict | None = None, timeout: float = 600, force: bool = True
+    *args,
+    cwd: Path | None = None,
+    env: dict | None = None,
+    timeout: float = 600,
+    force: bool = True,
+    prefix: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess:
     """Run ``linyi-report ARGS`` to the end (``timeout`` only guards against a hang).
 
     ``force``: with ``--force``, so every notebook executes as the test expects, whatever earlier
-    tests left in the store (tests/test_report_incremental.py runs without it)."""
+    tests left in the store (tests/test_report_incremental.py runs without it). ``prefix``: a
+    command to run it under (``setpriv …``)."""
     return subprocess.run(
-        [*COMMAND, *(["--force"] if force else []), *map(str, args)],
+        [*prefix, *COMMAND, *(["--force"] if force else []), *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd or PROJECT,

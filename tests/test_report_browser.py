@@ -6,7 +6,8 @@ From ``index.html`` every page of the site is opened: every link resolves, every
 files. Screenshots of the index and of one action report are saved in ``test-artifacts/``.
 
 ``.ci/run`` installs Chromium (apt) and Playwright (the ``test`` extra); where no Chromium can
-be had (another OS, no package), the tests skip and say so.
+be had (another OS, no package), the tests skip and say so, except under ``CI=true``, where a
+missing browser fails the run.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from conftest import PROJECT
+from conftest import PROJECT, skip_or_fail
+from playwright import sync_api
 
 pytestmark = pytest.mark.slow
 
@@ -36,10 +38,7 @@ ARTIFACTS = PROJECT / "test-artifacts"
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.is_file():
-        pytest.skip(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium; or set LINYI_CHROMIUM)")
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="Playwright is not installed (pip install -e '.[test]')"
-    )
+        skip_or_fail(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium; or set LINYI_CHROMIUM)")
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
