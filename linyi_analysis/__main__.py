@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from . import DataValidationError, citation, load_tables
+from . import Error, citation, load_tables
 
 
 def main() -> int:
     try:
         t = load_tables()
-    except DataValidationError as err:
+    except Error as err:  # bad data, an article that is not the one cited, …: one message, no traceback
         print(f"error: {err}", file=sys.stderr)
         return 1
     targets, measures = t["targets"], t["measures"]

@@ -408,8 +408,13 @@ def source_differences(plan: Plan, source: str | os.PathLike | None = None) -> p
 
 
 def main() -> int:
-    """Print the audit; exit 1 if a quote, figure, coverage or consistency check fails."""
-    text, plan = read_source(), load_plan()
+    """Print the audit; exit 1 if a quote, figure, coverage or consistency check fails (or the
+    article or the data cannot be read: one message, no traceback)."""
+    try:
+        text, plan = read_source(), load_plan()
+    except Error as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     quotes, figures = quote_check(plan, text), figure_check(plan, text)
     cov, cons = coverage(plan, text), consistency(plan)
     placed, units = placement_check(plan, text), unit_check(plan)
