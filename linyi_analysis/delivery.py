@@ -43,7 +43,7 @@ import pandas as pd
 
 from .formatting import human_number, human_value, target_label
 from .periods import PeriodError, parse_period
-from .plan import Plan
+from .plan import Plan, require_plan
 
 __all__ = ["COLUMNS", "STATUSES", "commitments", "delivery", "status_counts", "track"]
 
@@ -139,6 +139,7 @@ def delivery(plan: Plan, freshness: str | date | None = None) -> pd.DataFrame:
     status rests only on reposts), freshness (date of the latest search covering the
     commitment, ``YYYY-MM-DD``; empty if none did) and searches (their ids).
     """
+    require_plan(plan, "delivery()")
     whole = plan.whole
     key = f"delivery:{freshness}"
     return plan.derived(

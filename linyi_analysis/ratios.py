@@ -14,7 +14,7 @@ import pandas as pd
 
 from .formatting import human_number, singular
 from .periods import period_sort_key
-from .plan import Plan
+from .plan import Plan, require_plan
 from .resources import citation
 
 RATIO_COLUMNS = [
@@ -251,6 +251,7 @@ def derived_ratios(plan: Plan) -> pd.DataFrame:
     >>> r.at["kg_veteran_subsidy:relative_change:baseline", "calculation"]
     '(5,000 − 4,500) / 4,500 × 100 ≈ 11.1'
     """
+    require_plan(plan, "derived_ratios()")
     return plan.derived("derived_ratios", _derive)
 
 
@@ -380,4 +381,5 @@ def spending_ratios(plan: Plan) -> pd.DataFrame:
     >>> s.loc[s["kind"] == "target", ["value", "comparator"]].values.tolist()
     [[80.0, '>=']]
     """
+    require_plan(plan, "spending_ratios()")
     return plan.derived("spending_ratios", _spending)

@@ -16,7 +16,7 @@ from matplotlib.ticker import MaxNLocator
 from ..delivery import STATUSES, status_counts
 from ..formatting import human_value, wrap
 from ..periods import parse_period
-from ..plan import Plan
+from ..plan import Plan, require_plan
 from ..ratios import denominator
 from .style import GREY, PALETTE, empty_figure, evidence_sources, finish, new_figure, plan_source, themed
 
@@ -34,6 +34,7 @@ def plot_scorecard(plan: Plan, title: str | None = None) -> Figure:
 
     ``plan`` is the whole plan, or a plan cut to one action (``plan.action("urban")``).
     """
+    require_plan(plan, "plot_scorecard()")
     tracker = plan.delivery()
     title = title or "Delivery scorecard: what the public record shows for each commitment"
     fresh = sorted({str(f) for f in tracker["freshness"] if str(f) not in ("", "nan")})
@@ -134,6 +135,7 @@ def plot_spending_share(plan: Plan) -> Figure:
     middle): a full year is a filled dot, a part of a year a hollow one; the marker's shape is
     its denominator (the expenditure it is a share of, :func:`linyi_analysis.ratios.denominator`).
     """
+    require_plan(plan, "plot_spending_share()")
     evidence, targets = plan.whole.evidence, plan.whole.targets
     title = "Livelihood spending as a share of expenditure, against the city's floors"
     shares = evidence[evidence["kind"] == "spending_share"]
