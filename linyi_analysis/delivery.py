@@ -67,6 +67,7 @@ COLUMNS = [
     "evidence_figure",
     "evidence_value",
     "evidence_period",
+    "fact_id",
     "period_kind",
     "rule",
     "fact_ids",
@@ -132,7 +133,7 @@ def delivery(plan: Plan, freshness: str | date | None = None) -> pd.DataFrame:
     reads it, ``≥ 5,000 people``), committed_value (the figure met or exceeded is judged
     against: value, or a range's upper end), unit_label, status (categorical, :data:`STATUSES`),
     evidence_figure, evidence_value and evidence_period (of the fact the status rests on;
-    empty for no public evidence), period_kind (full year, partial year, as of date,
+    empty for no public evidence), fact_id (that fact's id), period_kind (full year, partial year, as of date,
     multi-year), rule (the rule applied, in words, naming its facts), fact_ids (the facts it
     rests on, space-separated), context (linked facts that did not decide, each with the
     reason), publisher, published, url, source_type (of the fact shown), repost_only (the
@@ -258,6 +259,7 @@ def _row(t, alias, by_id, evidence, searches, label) -> dict:
         "evidence_figure": figure,
         "evidence_value": fact["value"],
         "evidence_period": str(fact["period"]),
+        "fact_id": str(fact["fact_id"]),
         "period_kind": period.kind,
         "rule": rule,
         "fact_ids": " ".join(ids),
