@@ -14,12 +14,16 @@ Statuses, strongest first:
 - ``in progress``: a ``progress`` fact within the plan year (registered cases, work started),
   or a figure of the target's quantity for part of the year (January–February): never
   decides met or not met.
-- ``plan confirmed``: a ``corroboration`` fact with relation ``same_figure`` (an independent
-  source restates the commitment), no delivery figure yet.
+- ``plan confirmed``: a ``corroboration`` fact with relation ``same_figure`` whose figure
+  restates the commitment's (equal once rounded to the places the commitment states, see
+  :func:`restates`): an independent source restates it, no delivery figure yet. Another
+  figure is not a confirmation: it is context, with the reason.
 - ``no public evidence``: nothing above, as of the freshness date of the searches that cover
   it (``evidence_searches.csv`` says what was searched, where and when).
 
-A fact can decide only if it has the commitment's unit, a scope that covers the commitment's
+A fact can decide only if its relation says it measures the commitment (``outcome``,
+``progress``, ``same_figure``: never ``history``, ``context``, ``related`` or ``component``),
+it has the commitment's unit, a scope that covers the commitment's
 (citywide covers all; a single district covers none) and a period within the plan year; facts
 of kind ``context``, ``spending_amount`` and ``spending_share_goal`` (two-year totals, stocks,
 planned figures, earlier goals) never decide, and are listed as context with the reason.
@@ -38,6 +42,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
@@ -53,6 +58,8 @@ STATUSES = ("met", "exceeded", "not met", "in progress", "plan confirmed", "no p
 MEASURED = ("outcome", "spending_share")
 #: Kinds of fact that never decide a status.
 NEVER_DECIDE = ("context", "spending_amount", "spending_share_goal")
+#: Relations (``evidence.relation``) of a fact that measures the commitment itself: only these may decide.
+DECIDING_RELATIONS = ("outcome", "progress", "same_figure")
 #: Source types from strongest to weakest.
 SOURCE_STRENGTH = ("official_document", "official_press_conference", "news_report", "repost")
 
@@ -292,8 +299,19 @@ def _role(f, t, year) -> tuple[str, str]:
         reasons.append(f"{where} is not within the plan year {year.text}")
     if pd.isna(f["value"]) and kind != "progress":
         reasons.append("it states no figure")
-    if kind == "corroboration" and f["relation"] != "same_figure":
-        reasons.append(f"a {f['relation']} figure, not the commitment restated")
+    relation = "empty" if pd.isna(f["relation"]) else str(f["relation"])
+    if kind == "corroboration" and relation != "same_figure":
+        reasons.append(f"a {relation} figure, not the commitment restated")
+    elif kind not in NEVER_DECIDE and relation not in DECIDING_RELATIONS:
+        reasons.append(
+            f"its relation ({relation}) says it does not measure the commitment "
+            f"(only {', '.join(DECIDING_RELATIONS)} may decide)"
+        )
+    elif kind == "corroboration" and not pd.isna(f["value"]) and not restates(f["value"], t["value"]):
+        reasons.append(
+            f"restates another figure ({float(f['value']):g}, not the commitment's {float(t['value']):g}): "
+            "not a confirmation"
+        )
     if reasons:
         return "context", "; ".join(reasons)
     if kind in MEASURED:
@@ -305,6 +323,25 @@ def _role(f, t, year) -> tuple[str, str]:
     if kind == "corroboration":
         return "confirms", f"restates the commitment ({_short(f)}, {period.text}); no delivery figure yet"
     return "context", f"a {kind} fact does not decide"
+
+
+def restates(figure, committed) -> bool:
+    """Whether an official ``figure`` restates the ``committed`` one: equal once rounded to the places
+    the commitment states (its significant figures, at least two), so the housing bureau's 36,261
+    households restate the plan's 36,000, but 9 does not restate 8, nor 14% a 10% rise.
+
+    >>> restates(36261, 36000), restates(9, 8), restates(14, 10), restates(143, 143), restates(0, 0)
+    (True, False, False, True, True)
+    """
+    if pd.isna(committed):
+        return False
+    x, c = Decimal(repr(float(figure))), Decimal(repr(float(committed)))
+    if c == 0:
+        return x == 0
+    stated = c.normalize().as_tuple()
+    exponent = stated.exponent - max(0, 2 - len(stated.digits))
+    quantum = Decimal(1).scaleb(exponent)
+    return x.quantize(quantum, rounding=ROUND_HALF_UP) == c.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 def _short(f) -> str:
