@@ -46,7 +46,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from .formatting import human_number, human_value, target_label
+from .formatting import a_kind, human_number, human_value, target_label
 from .periods import PeriodError, parse_period
 from .plan import Plan, require_plan
 
@@ -288,7 +288,7 @@ def _role(f, t, year) -> tuple[str, str]:
     where = f"{period.text} ({period.kind})"
     reasons = []
     if kind in NEVER_DECIDE:
-        reasons.append(f"a {kind} fact never decides")
+        reasons.append(f"{a_kind(kind)} fact never decides")
     if unit != str(t["unit"]):
         reasons.append(f"in {unit}, not the commitment's {t['unit']}")
     if pd.isna(scope):
@@ -322,7 +322,7 @@ def _role(f, t, year) -> tuple[str, str]:
         return "progress", f"progress within the plan year ({where}): never decides met or not met"
     if kind == "corroboration":
         return "confirms", f"restates the commitment ({_short(f)}, {period.text}); no delivery figure yet"
-    return "context", f"a {kind} fact does not decide"
+    return "context", f"{a_kind(kind)} fact does not decide"
 
 
 def restates(figure, committed) -> bool:
