@@ -181,7 +181,19 @@ def track(
         searched = [_as_date(d) <= cutoff for d in searches["searched_on"]]
         searches = searches[pd.Series(searched, index=searches.index, dtype=bool)]
     by_id = targets.set_index("target_id")
-    rows = [_row(t, alias, by_id, evidence, searches, label) for _, t in counted.iterrows()]
+    # Facts and searches grouped once (by target, by action), not scanned again for every commitment.
+    facts_of: dict[str, list[dict]] = {}
+    for order, f in enumerate(evidence.to_dict("records")):
+        if not pd.isna(f["target_id"]):
+            facts_of.setdefault(str(f["target_id"]), []).append({**f, "_order": order})
+    searches_of = _Searches(searches)
+    restated_by: dict[str, list[str]] = {}
+    for k, v in alias.items():
+        restated_by.setdefault(v, []).append(k)
+    rows = [
+        _row(t, restated_by.get(t["target_id"], []), alias, by_id, facts_of, searches_of, label)
+        for t in counted.to_dict("records")
+    ]
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["status"] = pd.Categorical(out["status"], categories=STATUSES)
     for col in ("committed_value", "evidence_value"):
@@ -201,24 +213,25 @@ def _published_by(published, cutoff: date) -> bool:
         return False
 
 
-def _row(t, alias, by_id, evidence, searches, label) -> dict:
+def _row(t, restating, alias, by_id, facts_of, searches_of, label) -> dict:
     tid = t["target_id"]
-    names = {tid, *(k for k, v in alias.items() if v == tid)}
+    names = [tid, *restating]
     unit_label = label.get(str(t["unit"]), str(t["unit"]))
-    target = {**t.to_dict(), "unit_label": unit_label}
-    facts = evidence[evidence["target_id"].astype(object).isin(names)]
+    target = {**t, "unit_label": unit_label}
+    # in evidence.csv's order, as a filter of the table would give them
+    facts = sorted((f for n in names for f in facts_of.get(str(n), [])), key=lambda f: f["_order"])
     year = parse_period(str(t["period"]))
 
     outcomes, progress, confirms, context = [], [], [], []
-    for _, f in facts.iterrows():
+    for f in facts:
         role, reason = _role(f, t, year)
         {"outcome": outcomes, "progress": progress, "confirms": confirms}.get(role, context).append(
             (f, reason)
         )
 
     other = _other_figure(t, by_id, alias)
-    covering = _covering(searches, t, names)
-    fresh = max((str(d) for d in covering["searched_on"]), default="")
+    covering = searches_of.covering(str(t["action_id"]), names)
+    fresh = max((str(s["searched_on"]) for s in covering), default="")
     committed = t["value_max"] if t["comparator"] == "range" else t["value"]
     row = {
         "action_id": t["action_id"],
@@ -228,7 +241,7 @@ def _row(t, alias, by_id, evidence, searches, label) -> dict:
         "committed_value": committed,
         "unit_label": unit_label,
         "freshness": fresh,
-        "searches": " ".join(str(s) for s in covering["search_id"]),
+        "searches": " ".join(str(s["search_id"]) for s in covering),
         "context": "; ".join(
             f"{f['fact_id']} ({_figure(f, label)}, {f['period']}): {why}" for f, why in context
         ),
@@ -410,18 +423,29 @@ def _compare(t, x: float, unit_label: str) -> tuple[str, str]:
     return "not met", f"is less than {what} {show(amount)}"
 
 
-def _covering(searches: pd.DataFrame, t, names: set[str]) -> pd.DataFrame:
-    """The searches that covered commitment ``t`` (by its id or a restating row's, its action, or the plan)."""
-    keep = []
-    for _, s in searches.iterrows():
-        covers = str(s["covers"])
-        if covers == "plan":
-            keep.append(True)
-        elif covers == "action":
-            keep.append(str(s["action_id"]) == str(t["action_id"]))
-        else:
-            keep.append(bool(names & set(str(s["target_ids"]).split())))
-    return searches[pd.Series(keep, index=searches.index, dtype=bool)]
+class _Searches:
+    """The searches grouped once: those of the whole plan, of each action, of each target."""
+
+    def __init__(self, searches: pd.DataFrame):
+        self.rows = searches.to_dict("records")
+        self.plan, self.action, self.target = [], {}, {}
+        for i, s in enumerate(self.rows):
+            covers = str(s["covers"])
+            if covers == "plan":
+                self.plan.append(i)
+            elif covers == "action":
+                self.action.setdefault(str(s["action_id"]), []).append(i)
+            else:
+                for tid in str(s["target_ids"]).split():
+                    self.target.setdefault(tid, []).append(i)
+
+    def covering(self, action_id: str, names: list[str]) -> list[dict]:
+        """The searches that covered a commitment (by its id or a restating row's, its action, or
+        the plan), in the file's order."""
+        found = {*self.plan, *self.action.get(action_id, [])}
+        for n in names:
+            found.update(self.target.get(str(n), []))
+        return [self.rows[i] for i in sorted(found)]
 
 
 def status_counts(frame: pd.DataFrame) -> pd.DataFrame:
