@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .plan import Plan, target_kinds
+from .plan import Plan, require_plan, target_kinds
 from .ratios import derived_ratios, spending_ratios
 
 __all__ = ["compositions", "corroboration", "derived_ratios", "spending_ratios", "summary_by_action"]
@@ -36,6 +36,7 @@ def summary_by_action(plan: Plan) -> pd.DataFrame:
     >>> s.loc["education", ["measures", "quantified_measures"]].tolist(), s.at["education", "quantified_percent"]
     ([4, 2], np.float64(50.0))
     """
+    require_plan(plan, "summary_by_action()")
     targets = plan.targets
     actions = plan.actions[["action_id", "name", "measures_stated"]].set_index("action_id")
     by_action = {"observed": False}
@@ -84,6 +85,7 @@ def corroboration(plan: Plan) -> pd.DataFrame:
     >>> c.loc["old_households_2022", ["plan_value", "evidence_value", "difference"]].tolist()
     [36000.0, 36261.0, 261.0]
     """
+    require_plan(plan, "corroboration()")
     evidence = plan.evidence
     same = evidence[evidence["relation"] == "same_figure"]
     targets = plan.whole.targets
@@ -135,6 +137,7 @@ def compositions(plan: Plan) -> pd.DataFrame:
     target_id, label, value, unit_label, total (the total's figure), percent (the share, or
     the pair's ratio, from :func:`derived_ratios`).
     """
+    require_plan(plan, "compositions()")
     targets = plan.targets
     by_id = plan.whole.targets.set_index("target_id")
     ratios = derived_ratios(plan.whole).set_index("ratio_id")["value"]

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import Error
-from .plan import Plan, load_plan
+from .plan import Plan, load_plan, require_plan
 from .ratios import derived_ratios
 from .source import normalize, plan_text, read_source
 from .validation import QUOTED
@@ -91,6 +91,7 @@ def _tables(plan: Plan) -> dict[str, pd.DataFrame]:
 
 def quote_check(plan: Plan, text: str | None = None) -> pd.DataFrame:
     """One row per quote in the data: table, id, column, quote, found (verbatim in the plan text)."""
+    require_plan(plan, "quote_check()")
     article, tables = _plan(text), _tables(plan)
     rows = []
     for table, id_col, col in QUOTED:
@@ -115,6 +116,7 @@ def _figures(row) -> list[float]:
 
 def figure_check(plan: Plan, text: str | None = None) -> pd.DataFrame:
     """For each target, whether each of its figures (value, range ends, baseline) is written in its quote."""
+    require_plan(plan, "figure_check()")
     article, nums = _plan(text), numbers(text)
     rows = []
     for _, t in plan.targets.iterrows():
@@ -139,6 +141,7 @@ def sections(plan: Plan, text: str | None = None) -> pd.DataFrame:
 
     The lead paragraph (``headline``) is everything before the first heading.
     """
+    require_plan(plan, "sections()")
     article, actions = _plan(text), plan.actions.sort_values("order")
     starts = []
     for action_id, heading in actions[["action_id", "name_source"]].itertuples(index=False):
@@ -158,6 +161,7 @@ def placement_check(plan: Plan, text: str | None = None) -> pd.DataFrame:
     its action's section otherwise; a measure's quote in its action's section. Columns: table,
     id, expected (part), found (parts where the quote occurs), ok.
     """
+    require_plan(plan, "placement_check()")
     article, secs, tables = _plan(text), sections(plan, text), _tables(plan)
     rows = []
 
@@ -196,6 +200,7 @@ def placement_check(plan: Plan, text: str | None = None) -> pd.DataFrame:
 
 def unit_check(plan: Plan) -> pd.DataFrame:
     """Whether each target's quote uses the article's word for its unit (``units.source_words``)."""
+    require_plan(plan, "unit_check()")
     tables = _tables(plan)
     words = dict(zip(tables["units"]["unit"], tables["units"]["source_words"], strict=True))
     rows = []
@@ -214,6 +219,7 @@ def unit_check(plan: Plan) -> pd.DataFrame:
 
 def coverage(plan: Plan, text: str | None = None) -> pd.DataFrame:
     """Every number of the plan text with what accounts for it (empty ``accounted_by`` = not covered)."""
+    require_plan(plan, "coverage()")
     article, nums, tables = _plan(text), numbers(text), _tables(plan)
     claims: list[tuple[int, int, str, object]] = []  # span, label, matcher
     for _, t in tables["targets"].iterrows():
@@ -244,12 +250,14 @@ def coverage(plan: Plan, text: str | None = None) -> pd.DataFrame:
 
 def coverage_rate(plan: Plan, text: str | None = None) -> float:
     """Share of the plan text's numbers accounted for by the data, from 0 to 1."""
+    require_plan(plan, "coverage_rate()")
     cov = coverage(plan, text)
     return float((cov["accounted_by"] != "").mean()) if len(cov) else 1.0
 
 
 def consistency(plan: Plan) -> pd.DataFrame:
     """Internal checks of the data: check, subject, expected, actual, ok."""
+    require_plan(plan, "consistency()")
     t = _tables(plan)
     targets, rows = t["targets"], []
     ratios = derived_ratios(plan)
@@ -294,6 +302,7 @@ def discrepancies(plan: Plan) -> pd.DataFrame:
     One row per headline/body pair (``counterpart_id``) that disagrees: both target ids,
     both figures and comparators, both quotes, and the difference (headline − body).
     """
+    require_plan(plan, "discrepancies()")
     targets = plan.targets
     body = plan.whole.targets.set_index("target_id")
     gaps = derived_ratios(plan.whole).set_index("ratio_id")["value"]
@@ -374,6 +383,7 @@ def source_differences(plan: Plan, source: str | os.PathLike | None = None) -> p
     Columns: fact_id, column, in_data, in_source. A fact missing on one side shows as a row with
     column ``fact_id``. Empty when the copy is faithful.
     """
+    require_plan(plan, "source_differences()")
     path = Path(source) if source else find_evidence_source()
     frames = [pd.read_csv(path, dtype=str, keep_default_na=False)]
     delivery_path = path.parent / DELIVERY_SOURCE_NAME

@@ -14,12 +14,16 @@ Statuses, strongest first:
 - ``in progress``: a ``progress`` fact within the plan year (registered cases, work started),
   or a figure of the target's quantity for part of the year (January–February): never
   decides met or not met.
-- ``plan confirmed``: a ``corroboration`` fact with relation ``same_figure`` (an independent
-  source restates the commitment), no delivery figure yet.
+- ``plan confirmed``: a ``corroboration`` fact with relation ``same_figure`` whose figure
+  restates the commitment's (equal once rounded to the places the commitment states, see
+  :func:`restates`): an independent source restates it, no delivery figure yet. Another
+  figure is not a confirmation: it is context, with the reason.
 - ``no public evidence``: nothing above, as of the freshness date of the searches that cover
   it (``evidence_searches.csv`` says what was searched, where and when).
 
-A fact can decide only if it has the commitment's unit, a scope that covers the commitment's
+A fact can decide only if its relation says it measures the commitment (``outcome``,
+``progress``, ``same_figure``: never ``history``, ``context``, ``related`` or ``component``),
+it has the commitment's unit, a scope that covers the commitment's
 (citywide covers all; a single district covers none) and a period within the plan year; facts
 of kind ``context``, ``spending_amount`` and ``spending_share_goal`` (two-year totals, stocks,
 planned figures, earlier goals) never decide, and are listed as context with the reason.
@@ -38,12 +42,13 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from .formatting import human_number, human_value, target_label
+from .formatting import a_kind, human_number, human_value, target_label
 from .periods import PeriodError, parse_period
-from .plan import Plan
+from .plan import Plan, require_plan
 
 __all__ = ["COLUMNS", "STATUSES", "commitments", "delivery", "status_counts", "track"]
 
@@ -53,6 +58,8 @@ STATUSES = ("met", "exceeded", "not met", "in progress", "plan confirmed", "no p
 MEASURED = ("outcome", "spending_share")
 #: Kinds of fact that never decide a status.
 NEVER_DECIDE = ("context", "spending_amount", "spending_share_goal")
+#: Relations (``evidence.relation``) of a fact that measures the commitment itself: only these may decide.
+DECIDING_RELATIONS = ("outcome", "progress", "same_figure")
 #: Source types from strongest to weakest.
 SOURCE_STRENGTH = ("official_document", "official_press_conference", "news_report", "repost")
 
@@ -67,6 +74,7 @@ COLUMNS = [
     "evidence_figure",
     "evidence_value",
     "evidence_period",
+    "fact_id",
     "period_kind",
     "rule",
     "fact_ids",
@@ -132,13 +140,14 @@ def delivery(plan: Plan, freshness: str | date | None = None) -> pd.DataFrame:
     reads it, ``≥ 5,000 people``), committed_value (the figure met or exceeded is judged
     against: value, or a range's upper end), unit_label, status (categorical, :data:`STATUSES`),
     evidence_figure, evidence_value and evidence_period (of the fact the status rests on;
-    empty for no public evidence), period_kind (full year, partial year, as of date,
+    empty for no public evidence), fact_id (that fact's id), period_kind (full year, partial year, as of date,
     multi-year), rule (the rule applied, in words, naming its facts), fact_ids (the facts it
     rests on, space-separated), context (linked facts that did not decide, each with the
     reason), publisher, published, url, source_type (of the fact shown), repost_only (the
     status rests only on reposts), freshness (date of the latest search covering the
     commitment, ``YYYY-MM-DD``; empty if none did) and searches (their ids).
     """
+    require_plan(plan, "delivery()")
     whole = plan.whole
     key = f"delivery:{freshness}"
     return plan.derived(
@@ -172,7 +181,19 @@ def track(
         searched = [_as_date(d) <= cutoff for d in searches["searched_on"]]
         searches = searches[pd.Series(searched, index=searches.index, dtype=bool)]
     by_id = targets.set_index("target_id")
-    rows = [_row(t, alias, by_id, evidence, searches, label) for _, t in counted.iterrows()]
+    # Facts and searches grouped once (by target, by action), not scanned again for every commitment.
+    facts_of: dict[str, list[dict]] = {}
+    for order, f in enumerate(evidence.to_dict("records")):
+        if not pd.isna(f["target_id"]):
+            facts_of.setdefault(str(f["target_id"]), []).append({**f, "_order": order})
+    searches_of = _Searches(searches)
+    restated_by: dict[str, list[str]] = {}
+    for k, v in alias.items():
+        restated_by.setdefault(v, []).append(k)
+    rows = [
+        _row(t, restated_by.get(t["target_id"], []), alias, by_id, facts_of, searches_of, label)
+        for t in counted.to_dict("records")
+    ]
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["status"] = pd.Categorical(out["status"], categories=STATUSES)
     for col in ("committed_value", "evidence_value"):
@@ -192,24 +213,25 @@ def _published_by(published, cutoff: date) -> bool:
         return False
 
 
-def _row(t, alias, by_id, evidence, searches, label) -> dict:
+def _row(t, restating, alias, by_id, facts_of, searches_of, label) -> dict:
     tid = t["target_id"]
-    names = {tid, *(k for k, v in alias.items() if v == tid)}
+    names = [tid, *restating]
     unit_label = label.get(str(t["unit"]), str(t["unit"]))
-    target = {**t.to_dict(), "unit_label": unit_label}
-    facts = evidence[evidence["target_id"].astype(object).isin(names)]
+    target = {**t, "unit_label": unit_label}
+    # in evidence.csv's order, as a filter of the table would give them
+    facts = sorted((f for n in names for f in facts_of.get(str(n), [])), key=lambda f: f["_order"])
     year = parse_period(str(t["period"]))
 
     outcomes, progress, confirms, context = [], [], [], []
-    for _, f in facts.iterrows():
+    for f in facts:
         role, reason = _role(f, t, year)
         {"outcome": outcomes, "progress": progress, "confirms": confirms}.get(role, context).append(
             (f, reason)
         )
 
     other = _other_figure(t, by_id, alias)
-    covering = _covering(searches, t, names)
-    fresh = max((str(d) for d in covering["searched_on"]), default="")
+    covering = searches_of.covering(str(t["action_id"]), names)
+    fresh = max((str(s["searched_on"]) for s in covering), default="")
     committed = t["value_max"] if t["comparator"] == "range" else t["value"]
     row = {
         "action_id": t["action_id"],
@@ -219,7 +241,7 @@ def _row(t, alias, by_id, evidence, searches, label) -> dict:
         "committed_value": committed,
         "unit_label": unit_label,
         "freshness": fresh,
-        "searches": " ".join(str(s) for s in covering["search_id"]),
+        "searches": " ".join(str(s["search_id"]) for s in covering),
         "context": "; ".join(
             f"{f['fact_id']} ({_figure(f, label)}, {f['period']}): {why}" for f, why in context
         ),
@@ -257,6 +279,7 @@ def _row(t, alias, by_id, evidence, searches, label) -> dict:
         "evidence_figure": figure,
         "evidence_value": fact["value"],
         "evidence_period": str(fact["period"]),
+        "fact_id": str(fact["fact_id"]),
         "period_kind": period.kind,
         "rule": rule,
         "fact_ids": " ".join(ids),
@@ -278,7 +301,7 @@ def _role(f, t, year) -> tuple[str, str]:
     where = f"{period.text} ({period.kind})"
     reasons = []
     if kind in NEVER_DECIDE:
-        reasons.append(f"a {kind} fact never decides")
+        reasons.append(f"{a_kind(kind)} fact never decides")
     if unit != str(t["unit"]):
         reasons.append(f"in {unit}, not the commitment's {t['unit']}")
     if pd.isna(scope):
@@ -289,8 +312,19 @@ def _role(f, t, year) -> tuple[str, str]:
         reasons.append(f"{where} is not within the plan year {year.text}")
     if pd.isna(f["value"]) and kind != "progress":
         reasons.append("it states no figure")
-    if kind == "corroboration" and f["relation"] != "same_figure":
-        reasons.append(f"a {f['relation']} figure, not the commitment restated")
+    relation = "empty" if pd.isna(f["relation"]) else str(f["relation"])
+    if kind == "corroboration" and relation != "same_figure":
+        reasons.append(f"a {relation} figure, not the commitment restated")
+    elif kind not in NEVER_DECIDE and relation not in DECIDING_RELATIONS:
+        reasons.append(
+            f"its relation ({relation}) says it does not measure the commitment "
+            f"(only {', '.join(DECIDING_RELATIONS)} may decide)"
+        )
+    elif kind == "corroboration" and not pd.isna(f["value"]) and not restates(f["value"], t["value"]):
+        reasons.append(
+            f"restates another figure ({float(f['value']):g}, not the commitment's {float(t['value']):g}): "
+            "not a confirmation"
+        )
     if reasons:
         return "context", "; ".join(reasons)
     if kind in MEASURED:
@@ -301,7 +335,26 @@ def _role(f, t, year) -> tuple[str, str]:
         return "progress", f"progress within the plan year ({where}): never decides met or not met"
     if kind == "corroboration":
         return "confirms", f"restates the commitment ({_short(f)}, {period.text}); no delivery figure yet"
-    return "context", f"a {kind} fact does not decide"
+    return "context", f"{a_kind(kind)} fact does not decide"
+
+
+def restates(figure, committed) -> bool:
+    """Whether an official ``figure`` restates the ``committed`` one: equal once rounded to the places
+    the commitment states (its significant figures, at least two), so the housing bureau's 36,261
+    households restate the plan's 36,000, but 9 does not restate 8, nor 14% a 10% rise.
+
+    >>> restates(36261, 36000), restates(9, 8), restates(14, 10), restates(143, 143), restates(0, 0)
+    (True, False, False, True, True)
+    """
+    if pd.isna(committed):
+        return False
+    x, c = Decimal(repr(float(figure))), Decimal(repr(float(committed)))
+    if c == 0:
+        return x == 0
+    stated = c.normalize().as_tuple()
+    exponent = stated.exponent - max(0, 2 - len(stated.digits))
+    quantum = Decimal(1).scaleb(exponent)
+    return x.quantize(quantum, rounding=ROUND_HALF_UP) == c.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 def _short(f) -> str:
@@ -370,18 +423,29 @@ def _compare(t, x: float, unit_label: str) -> tuple[str, str]:
     return "not met", f"is less than {what} {show(amount)}"
 
 
-def _covering(searches: pd.DataFrame, t, names: set[str]) -> pd.DataFrame:
-    """The searches that covered commitment ``t`` (by its id or a restating row's, its action, or the plan)."""
-    keep = []
-    for _, s in searches.iterrows():
-        covers = str(s["covers"])
-        if covers == "plan":
-            keep.append(True)
-        elif covers == "action":
-            keep.append(str(s["action_id"]) == str(t["action_id"]))
-        else:
-            keep.append(bool(names & set(str(s["target_ids"]).split())))
-    return searches[pd.Series(keep, index=searches.index, dtype=bool)]
+class _Searches:
+    """The searches grouped once: those of the whole plan, of each action, of each target."""
+
+    def __init__(self, searches: pd.DataFrame):
+        self.rows = searches.to_dict("records")
+        self.plan, self.action, self.target = [], {}, {}
+        for i, s in enumerate(self.rows):
+            covers = str(s["covers"])
+            if covers == "plan":
+                self.plan.append(i)
+            elif covers == "action":
+                self.action.setdefault(str(s["action_id"]), []).append(i)
+            else:
+                for tid in str(s["target_ids"]).split():
+                    self.target.setdefault(tid, []).append(i)
+
+    def covering(self, action_id: str, names: list[str]) -> list[dict]:
+        """The searches that covered a commitment (by its id or a restating row's, its action, or
+        the plan), in the file's order."""
+        found = {*self.plan, *self.action.get(action_id, [])}
+        for n in names:
+            found.update(self.target.get(str(n), []))
+        return [self.rows[i] for i in sorted(found)]
 
 
 def status_counts(frame: pd.DataFrame) -> pd.DataFrame:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .errors import Problem
+from .formatting import a_kind
 from .periods import PeriodError, parse_period
 
 #: Kinds of fact that decide a commitment's status: their period must lie within the target's year.
@@ -66,7 +67,7 @@ def evidence_problems(ev: pd.DataFrame, tg: pd.DataFrame) -> list[Problem]:
             what = (
                 "an outcome needs the delivered figure"
                 if kind == "outcome"
-                else f"a {kind} fact needs its figure"
+                else f"{a_kind(kind)} fact needs its figure"
             )
             bad("value", f"is empty, but {what}")
         if pd.isna(r["url"]) and pd.isna(r["notes"]):
@@ -86,8 +87,8 @@ def evidence_problems(ev: pd.DataFrame, tg: pd.DataFrame) -> list[Problem]:
             if not period.within(year):
                 bad(
                     "period",
-                    f"{period.text} ({period.kind}, {period.start}–{period.end}) lies outside {tid!r}'s "
-                    f"plan year {year.text}, but a {kind} fact decides its status: "
+                    f"{period.text} ({period.kind}, {period.start}–{period.end}) lies outside the plan year "
+                    f"{year.text} of {tid!r}, but {a_kind(kind)} fact decides its status: "
                     "record figures of other periods as history or context",
                 )
     return out

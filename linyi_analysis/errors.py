@@ -93,3 +93,11 @@ class ParameterError(Error, ValueError):
 
 class UnknownAction(ParameterError):
     """An action id that is not in the plan (:meth:`linyi_analysis.plan.Plan.action`)."""
+
+
+class UnknownTable(Error, KeyError):
+    """A table name that is not in the data package (:meth:`linyi_analysis.plan.Plan.table`); the
+    message lists the tables. A ``KeyError`` too, so code that caught the old error still works."""
+
+    def __str__(self) -> str:  # the message itself, not KeyError's quoted repr of it
+        return str(self.args[0]) if self.args else ""

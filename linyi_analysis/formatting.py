@@ -108,3 +108,12 @@ def singular(label: str) -> str:
     if label.endswith("s") and not label.endswith("ss"):
         return label[:-1]
     return label
+
+
+def a_kind(word: str) -> str:
+    """``word`` with its indefinite article, for messages: ``an outcome``, ``a progress``.
+
+    >>> a_kind("outcome"), a_kind("corroboration")
+    ('an outcome', 'a corroboration')
+    """
+    return f"{'an' if str(word)[:1].lower() in 'aeiou' else 'a'} {word}"

@@ -147,8 +147,16 @@ def parse_period(text: str) -> Period:
     if len(parts) != 2:
         raise PeriodError(text, f"an interval has one '/', between its start and its end; write {FORMS}")
     first, last = (_single(p, text) for p in parts)
-    if last.start < first.start or last.end < first.end:
+    if last.end < first.start:
         raise PeriodError(text, f"the interval ends ({parts[1]}) before it starts ({parts[0]})")
+    if last.start < first.start or last.end < first.end:
+        # e.g. 2022-06/2022-06-15: the end lies inside the start, so the interval would end before its start does
+        raise PeriodError(
+            text,
+            f"its end ({parts[1]}, {last.start} to {last.end}) does not come after its start "
+            f"({parts[0]}, {first.start} to {first.end}): an interval's end must end no earlier than its "
+            "start ends (2022-06-01/2022-06-15 for the first half of June)",
+        )
     return Period(text, first.start, last.end, "interval")
 
 

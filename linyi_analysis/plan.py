@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .errors import UnknownAction
+from .errors import ParameterError, UnknownAction, UnknownTable
 from .formatting import target_label
 from .resources import resource
 
@@ -80,7 +80,12 @@ class Plan:
     _memo: dict = field(default_factory=dict)
 
     def table(self, name: str) -> pd.DataFrame:
-        """One table by name; in a cut plan, only the rows of its action (where it has an action_id)."""
+        """One table by name; in a cut plan, only the rows of its action (where it has an action_id).
+
+        An unknown name raises :class:`~linyi_analysis.errors.UnknownTable` (a ``KeyError``) listing the tables.
+        """
+        if not isinstance(name, str) or name not in self._tables:
+            raise UnknownTable(f"no table {name!r} in the plan; tables: {', '.join(self._tables)}")
         frame = self._tables[name]
         if self.action_id is not None and "action_id" in frame:
             frame = frame[frame["action_id"] == self.action_id].reset_index(drop=True)
@@ -150,6 +155,24 @@ class Plan:
         return (
             f"<Plan{cut}: {len(self.table('targets'))} targets, {len(self.table('measures'))} measures, "
             f"{len(self.table('evidence'))} evidence facts; tables: {', '.join(t)}>"
+        )
+
+
+def require_plan(plan, what: str) -> None:
+    """The one check that a public function was given a :class:`Plan`: raise
+    :class:`~linyi_analysis.errors.ParameterError` saying so (not an AttributeError deep inside)."""
+    if not isinstance(plan, Plan):
+        raise ParameterError(
+            f"{what} expects a Plan (la.load_plan(), or plan.action(id)), not {type(plan).__name__} {plan!r:.60}"
+        )
+
+
+def require_action(plan: Plan, what: str) -> None:
+    """The check that ``plan`` is cut to one action (for views of one action)."""
+    require_plan(plan, what)
+    if plan.action_id is None:
+        raise ParameterError(
+            f"{what} needs a plan cut to one action: plan.action(action_id), one of {', '.join(plan.action_ids)}"
         )
 
 

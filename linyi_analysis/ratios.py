@@ -14,7 +14,7 @@ import pandas as pd
 
 from .formatting import human_number, singular
 from .periods import period_sort_key
-from .plan import Plan
+from .plan import Plan, require_plan
 from .resources import citation
 
 RATIO_COLUMNS = [
@@ -36,6 +36,8 @@ RATIO_COLUMNS = [
     "calculation",
 ]
 PERCENT = ("percent", "%")
+#: The statuses an outcome decides: their delivered share is derived (kind ``delivered``).
+DECIDED = ("met", "exceeded", "not met")
 
 
 def _exact(x) -> str:
@@ -73,9 +75,10 @@ class _Rows:
         )
 
     def quotient(self, kind, num_id, num, den_id, den, percent: bool, **row) -> None:
-        """num ÷ den (× 100 for a percentage); undefined (no value) when den is zero."""
+        """num ÷ den (× 100 for a percentage); undefined (no value) when den is zero (or -0)."""
         times = " × 100" if percent else ""
-        value = float(num) / float(den) * (100 if percent else 1) if den else None
+        defined = not pd.isna(den) and float(den) != 0
+        value = float(num) / float(den) * (100 if percent else 1) if defined else None
         self.add(
             kind,
             num_id,
@@ -222,6 +225,24 @@ def _derive(plan: Plan) -> pd.DataFrame:
                 **info,
             )
 
+    # Delivered as a share of the commitment, for each commitment an outcome decided (the scorecard).
+    decided = plan.delivery()
+    decided = decided[decided["status"].astype(str).isin(DECIDED)]
+    for d in decided.to_dict("records"):
+        fid, tid, unit = d["fact_id"], d["target_id"], str(facts.at[d["fact_id"], "unit"])
+        info = {
+            "source": "evidence and plan",
+            "action_id": d["action_id"],
+            "target_id": tid,
+            "fact_id": fid,
+            "period": d["evidence_period"],
+            "unit": PERCENT[0],
+            "unit_label": PERCENT[1],
+            "input_kind": kind_of[unit],
+            "description": f"{d['indicator']}: delivered as a share of the commitment",
+        }
+        out.quotient("delivered", fid, d["evidence_value"], tid, d["committed_value"], True, **info)
+
     frame = pd.DataFrame(out.rows, columns=RATIO_COLUMNS)
     frame["value"] = frame["value"].astype("Float64")
     for col in [c for c in RATIO_COLUMNS if c != "value"]:
@@ -238,7 +259,9 @@ def derived_ratios(plan: Plan) -> pd.DataFrame:
     ((value − baseline) ÷ baseline × 100), ``remainder`` (a total minus its itemised parts),
     ``difference`` and ``relative_difference`` (an official figure minus the plan's, and that
     relative to the plan's × 100; also the lead paragraph's figure minus the body's where the
-    article states one commitment twice with two figures). Percentages are 0–100 (unit ``percent``). A ratio whose
+    article states one commitment twice with two figures), ``delivered`` (for a commitment an
+    outcome decided, :meth:`~linyi_analysis.plan.Plan.delivery`: the deciding fact's figure ÷
+    the committed value × 100; id ``fact_id:delivered:target_id``). Percentages are 0–100 (unit ``percent``). A ratio whose
     denominator is zero has no value (``<NA>``) and its calculation says undefined.
 
     Columns: ratio_id (``numerator:kind:denominator``, unique), kind, source (``plan``,
@@ -251,6 +274,7 @@ def derived_ratios(plan: Plan) -> pd.DataFrame:
     >>> r.at["kg_veteran_subsidy:relative_change:baseline", "calculation"]
     '(5,000 − 4,500) / 4,500 × 100 ≈ 11.1'
     """
+    require_plan(plan, "derived_ratios()")
     return plan.derived("derived_ratios", _derive)
 
 
@@ -380,4 +404,5 @@ def spending_ratios(plan: Plan) -> pd.DataFrame:
     >>> s.loc[s["kind"] == "target", ["value", "comparator"]].values.tolist()
     [[80.0, '>=']]
     """
+    require_plan(plan, "spending_ratios()")
     return plan.derived("spending_ratios", _spending)

@@ -13,13 +13,18 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from .errors import DataValidationError, Error, Problem
+from .errors import DataValidationError, ParameterError, Problem, UnknownTable
 
 DATA_DIR_ENV = "LINYI_DATA_DIR"
 
 
 def data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     """The directory the tables are read from (argument, then ``$LINYI_DATA_DIR``, then the package)."""
+    if data_dir is not None and (not isinstance(data_dir, (str, os.PathLike)) or not os.fspath(data_dir)):
+        # An empty string or a number is a mistake, not a request for the package's own data.
+        raise ParameterError(
+            f"data_dir must be a directory path (or None for the package's data), not {data_dir!r}"
+        )
     chosen = data_dir or os.environ.get(DATA_DIR_ENV)
     if not chosen:
         return _package_data()
@@ -46,10 +51,6 @@ def _read_json(path: Path) -> dict:
     raise DataValidationError([Problem(path.name, None, None, f"the package's {path} {why}")]) from None
 
 
-class UnknownTable(Error, KeyError):
-    """A table name that is not in the data package."""
-
-
 def datapackage() -> dict:
     """The Frictionless data package descriptor: the schema of every table (always the package's own)."""
     return _read_json(_package_data() / "datapackage.json")
@@ -69,4 +70,5 @@ def resource(name: str) -> dict:
     for res in datapackage()["resources"]:
         if res["name"] == name:
             return res
-    raise UnknownTable(f"no table {name!r} in datapackage.json")
+    names = ", ".join(r["name"] for r in datapackage()["resources"])
+    raise UnknownTable(f"no table {name!r} in datapackage.json; tables: {names}")

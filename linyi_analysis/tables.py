@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from .formatting import human_number, human_value, target_label
-from .plan import Plan
+from .plan import Plan, require_action, require_plan
 
 
 def setup() -> None:
@@ -127,6 +127,7 @@ def targets(plan: Plan, kind: str | None = None) -> pd.DataFrame:
     ``change``…). Columns: Indicator, Target (the commitment with its unit, every digit),
     Scope, Year, Stated in (lead paragraph or body).
     """
+    require_plan(plan, "targets()")
     t = plan.targets
     if kind is not None:
         t = t[t["target_kind"].astype(str) == kind]
@@ -150,6 +151,7 @@ def summary(plan: Plan) -> pd.DataFrame:
     >>> summary(la.load_plan()).loc["education", "Measures with a number"]
     '2 of 4 (50%)'
     """
+    require_plan(plan, "summary()")
     from .analysis import summary_by_action
 
     s = summary_by_action(plan)
@@ -175,6 +177,7 @@ def summary(plan: Plan) -> pd.DataFrame:
 def measures(plan: Plan) -> pd.DataFrame:
     """Measures in the article's order, each with the number of targets attached to it (a
     lead-paragraph row restating a body target is not counted again)."""
+    require_plan(plan, "measures()")
     t = plan.targets
     counts = t.loc[~t["restates"], "measure_id"].astype(str).value_counts()
     m = plan.measures
@@ -191,6 +194,7 @@ def measures(plan: Plan) -> pd.DataFrame:
 
 def ratios(plan: Plan) -> pd.DataFrame:
     """:func:`linyi_analysis.ratios.derived_ratios` for reading: what, value, how it is worked out."""
+    require_plan(plan, "ratios()")
     from .ratios import derived_ratios
 
     r = derived_ratios(plan)
@@ -209,6 +213,7 @@ def ratios(plan: Plan) -> pd.DataFrame:
 def spending(plan: Plan) -> pd.DataFrame:
     """:func:`linyi_analysis.ratios.spending_ratios` for reading: the target, the reported shares
     (each with what it is a share of) and the shares derived from spending amounts."""
+    require_plan(plan, "spending()")
     from .ratios import spending_ratios
 
     s = spending_ratios(plan)
@@ -230,6 +235,7 @@ def spending(plan: Plan) -> pd.DataFrame:
 
 def evidence(plan: Plan) -> pd.DataFrame:
     """Facts from outside the article for reading, with their citation and the Chinese passage."""
+    require_plan(plan, "evidence()")
     e = plan.evidence
     return _view(
         {
@@ -250,6 +256,7 @@ def evidence(plan: Plan) -> pd.DataFrame:
 def corroboration(plan: Plan) -> pd.DataFrame:
     """:func:`linyi_analysis.analysis.corroboration` for reading: plan figure, official figure,
     the difference in the unit and relative to the plan (``undefined`` for a plan figure of 0)."""
+    require_plan(plan, "corroboration()")
     from .analysis import corroboration as pairs
 
     c = pairs(plan)
@@ -284,6 +291,7 @@ def delivery(plan: Plan) -> pd.DataFrame:
     """The delivery tracker (``plan.delivery()``) for reading: each commitment, its status, the
     evidence figure and period, the rule applied, the source and its strength, and the date of
     the last search (for "no public evidence": what was searched, and when)."""
+    require_plan(plan, "delivery()")
     d = plan.delivery()
     source = []
     for r in d.to_dict("records"):
@@ -311,6 +319,7 @@ def delivery(plan: Plan) -> pd.DataFrame:
 def delivery_counts(plan: Plan) -> pd.DataFrame:
     """Commitments per action and evidence status (``plan.delivery()`` counted), with the date of
     the latest search: how much of the plan the public record shows as done."""
+    require_plan(plan, "delivery_counts()")
     from .delivery import status_counts
 
     d = plan.delivery()
@@ -326,6 +335,7 @@ def delivery_counts(plan: Plan) -> pd.DataFrame:
 def discrepancies(plan: Plan) -> pd.DataFrame:
     """:func:`linyi_analysis.audit.discrepancies` for reading: the lead paragraph's figure beside
     the body's, the difference, and both quotes."""
+    require_plan(plan, "discrepancies()")
     from .audit import discrepancies as found
 
     d = found(plan)
@@ -378,8 +388,7 @@ def heading(plan: Plan) -> Heading:
     Medical services for the public
     The article's heading: "Mass medical treatment service improvement actions"
     """
-    if plan.action_id is None:
-        raise ValueError("heading() needs a plan cut to one action: plan.action(action_id)")
+    require_action(plan, "heading()")
     row = plan.actions.iloc[0]
     return Heading(str(row["name"]), 2, f'The article\'s heading: "{row["name_source"]}"')
 

@@ -88,7 +88,7 @@ def test_every_ratio_records_a_calculation_that_gives_its_value(plan):
         assert r["numerator"] in r["formula"], r["ratio_id"]
 
 
-KINDS = {"share", "ratio", "per_unit", "change", "relative_change", "remainder", "difference"}
+KINDS = {"share", "ratio", "per_unit", "change", "relative_change", "remainder", "difference", "delivered"}
 
 
 def test_ratio_ids_are_numerator_kind_denominator_and_unique(plan):

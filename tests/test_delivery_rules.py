@@ -69,7 +69,7 @@ def test_the_valid_test_row_loads(data_copy):
         ({"period": "2022-13"}, "period", "'2022-13' is not a valid period: month 13 does not exist"),
         ({"period": "2022-02-30"}, "period", "day 30 does not exist in 2022-02"),
         ({"period": "2022-06/2022-03"}, "period", "the interval ends (2022-03) before it starts (2022-06)"),
-        ({"period": "2023"}, "period", "lies outside 'urb_pocket_parks''s plan year 2022"),
+        ({"period": "2023"}, "period", "lies outside the plan year 2022 of 'urb_pocket_parks'"),
         ({"period": "2021/2022"}, "period", "2021/2022 (multi-year, 2021-01-01–2022-12-31) lies outside"),
         ({"value": ""}, "value", "is empty, but an outcome needs the delivered figure"),
         ({"url": ""}, "url", "notes do not say why the source has no address"),
@@ -140,3 +140,13 @@ def test_report_exits_1_and_keeps_what_it_published(reference_site, tmp_path, da
     assert f"evidence.csv, row {row} (line {row + 1}, test_outcome), column 'unit'" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert (tree_hashes(reports), tree_hashes(figures)) == before
+
+
+def test_an_outcome_outside_the_plan_year_reads_right(data_copy):
+    row = set_cell(data_copy, "evidence", "pocket_parks_built_2022", "period", "2023")
+    message = _one(_problems(data_copy), "evidence.csv", row, "period")
+    assert (
+        "lies outside the plan year 2022 of 'urb_pocket_parks', but an outcome fact decides its status"
+        in message
+    )
+    assert "''s" not in message and "a outcome" not in message

@@ -82,3 +82,28 @@ def test_within_the_plan_year():
     outside = ["2021/2022", "2023", "2021-12", "2022/2023"]
     assert [parse_period(p).within(year) for p in inside] == [True] * 5
     assert [parse_period(p).within(year) for p in outside] == [False] * 4
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # the end (15 June) lies inside the start (June): it does not end before June starts, so
+        # "ends before it starts" would be false; the message says what is wrong instead
+        (
+            "2022-06/2022-06-15",
+            "its end (2022-06-15, 2022-06-15 to 2022-06-15) does not come after its start "
+            "(2022-06, 2022-06-01 to 2022-06-30)",
+        ),
+        ("2022/2022-06", "its end (2022-06, 2022-06-01 to 2022-06-30) does not come after its start (2022,"),
+    ],
+)
+def test_an_end_inside_the_start_is_refused_truly(text, reason):
+    with pytest.raises(PeriodError) as info:
+        parse_period(text)
+    assert reason in info.value.reason and "before it starts" not in info.value.reason
+
+
+def test_mixed_precision_intervals_that_run_forward_are_read():
+    p = parse_period("2022-01/2022-02-15")  # January to 15 February: 31 + 15 days
+    assert (p.start, p.end, p.days) == (date(2022, 1, 1), date(2022, 2, 15), 46)
+    assert parse_period("2022-06-01/2022-06-15").days == 15

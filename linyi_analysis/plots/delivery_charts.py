@@ -16,15 +16,14 @@ from matplotlib.ticker import MaxNLocator
 from ..delivery import STATUSES, status_counts
 from ..formatting import human_value, wrap
 from ..periods import parse_period
-from ..plan import Plan
-from ..ratios import denominator
+from ..plan import Plan, require_plan
+from ..ratios import DECIDED, denominator, derived_ratios
 from .style import GREY, PALETTE, empty_figure, evidence_sources, finish, new_figure, plan_source, themed
 
 #: One colour per status, fixed (strong to weak: green, blue, vermilion, orange, purple, grey).
 STATUS_COLOURS = dict(
     zip(STATUSES, ["#009E73", "#0072B2", "#D55E00", "#E69F00", "#CC79A7", "#BBBBBB"], strict=True)
 )
-_DECIDED = ("met", "exceeded", "not met")
 
 
 @themed
@@ -34,11 +33,12 @@ def plot_scorecard(plan: Plan, title: str | None = None) -> Figure:
 
     ``plan`` is the whole plan, or a plan cut to one action (``plan.action("urban")``).
     """
+    require_plan(plan, "plot_scorecard()")
     tracker = plan.delivery()
     title = title or "Delivery scorecard: what the public record shows for each commitment"
     fresh = sorted({str(f) for f in tracker["freshness"] if str(f) not in ("", "nan")})
     as_of = f"as of {fresh[-1]}" if fresh else "not searched yet"
-    decided = tracker[tracker["status"].astype(str).isin(_DECIDED)]
+    decided = tracker[tracker["status"].astype(str).isin(DECIDED)]
     sources = tracker[tracker["status"].astype(str) != "no public evidence"]
     cited = evidence_sources(
         [u if str(u) not in ("", "nan") else "//newspaper-cited-by-title" for u in sources["url"]],
@@ -83,10 +83,15 @@ def plot_scorecard(plan: Plan, title: str | None = None) -> Figure:
         )
         return finish(fig, title, caption)
     ys = list(range(len(decided)))
+    # The delivered share is derived once, in derived_ratios (kind "delivered"); NA when the commitment is 0.
+    ratios = derived_ratios(plan.whole)
+    share_of = ratios[ratios["kind"] == "delivered"].set_index("ratio_id")["value"]
     shares = [
-        float(v) / float(c) * 100
-        for v, c in zip(decided["evidence_value"], decided["committed_value"], strict=True)
+        share_of.get(f"{f}:delivered:{t}", pd.NA)
+        for f, t in zip(decided["fact_id"], decided["target_id"], strict=True)
     ]
+    undefined = [pd.isna(v) for v in shares]
+    shares = [0.0 if u else float(v) for v, u in zip(shares, undefined, strict=True)]
     committed = outcome.barh(
         [i - 0.2 for i in ys], [100.0] * len(ys), height=0.4, color=GREY, label="committed"
     )
@@ -103,7 +108,8 @@ def plot_scorecard(plan: Plan, title: str | None = None) -> Figure:
     outcome.bar_label(
         delivered,
         labels=[
-            f"delivered {f} ({s})" for f, s in zip(decided["evidence_figure"], decided["status"], strict=True)
+            f"delivered {f} ({s}; share undefined: the commitment is 0)" if u else f"delivered {f} ({s})"
+            for f, s, u in zip(decided["evidence_figure"], decided["status"], undefined, strict=True)
         ],
         padding=3,
         fontsize=8,
@@ -134,6 +140,7 @@ def plot_spending_share(plan: Plan) -> Figure:
     middle): a full year is a filled dot, a part of a year a hollow one; the marker's shape is
     its denominator (the expenditure it is a share of, :func:`linyi_analysis.ratios.denominator`).
     """
+    require_plan(plan, "plot_spending_share()")
     evidence, targets = plan.whole.evidence, plan.whole.targets
     title = "Livelihood spending as a share of expenditure, against the city's floors"
     shares = evidence[evidence["kind"] == "spending_share"]

@@ -7,7 +7,7 @@ from matplotlib.figure import Figure
 
 from ..analysis import corroboration, summary_by_action
 from ..formatting import human_number, human_value, wrap
-from ..plan import Plan
+from ..plan import Plan, require_plan
 from .style import (
     PALETTE,
     capped,
@@ -32,6 +32,7 @@ def plot_overview(plan: Plan) -> Figure:
     >>> import linyi_analysis as la
     >>> fig = la.plots.plot_overview(la.load_plan())
     """
+    require_plan(plan, "plot_overview()")
     summary, note = capped(summary_by_action(plan), "actions")
     title = "Measures and quantified targets per action"
     caption = f"Source: the 2022 livelihood action plan as reported by {plan_source()}.{note}"
@@ -72,6 +73,7 @@ def plot_corroboration(plan: Plan) -> Figure:
     """Each plan figure beside the independent official figure for it: one panel per pair, in its
     unit (:func:`linyi_analysis.analysis.corroboration`).
     """
+    require_plan(plan, "plot_corroboration()")
     pairs, note = capped(corroboration(plan), "pairs", 12)
     title = "The plan's figures beside independent official figures"
     official = evidence_sources(pairs["url"], pairs["published"])

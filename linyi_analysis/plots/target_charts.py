@@ -13,7 +13,7 @@ from matplotlib.patches import Patch
 
 from ..analysis import compositions
 from ..formatting import human_value, wrap
-from ..plan import Plan, target_kinds
+from ..plan import Plan, require_action, require_plan, target_kinds
 from ..ratios import derived_ratios
 from .style import (
     GREY,
@@ -100,8 +100,7 @@ def plot_action_targets(plan: Plan) -> Figure:
     >>> import linyi_analysis as la
     >>> fig = la.plots.plot_action_targets(la.load_plan().action("employment"))
     """
-    if plan.action_id is None:
-        raise ValueError("plot_action_targets needs a plan cut to one action: plan.action(action_id)")
+    require_action(plan, "plot_action_targets()")
     name = str(plan.actions["name"].iloc[0])
     title = f"{name}: the plan's targets for 2022"
     rows, note = capped(plan.targets, "targets")
@@ -131,6 +130,7 @@ def plot_percentages(plan: Plan) -> Figure:
     Rises stated in percent (``increase_by``) are changes, drawn by :func:`plot_changes`.
     A range is drawn as a hatched bar from its minimum to its maximum.
     """
+    require_plan(plan, "plot_percentages()")
     targets = plan.targets
     title = "Percentage targets of the plan"
     rows = targets[(targets["unit_kind"] == "percent") & (targets["comparator"] != "increase_by")]
@@ -180,6 +180,7 @@ def plot_changes(plan: Plan) -> Figure:
     One panel per unit; each bar labelled with the change as the plan states it and, for a
     from→to change, the relative rise.
     """
+    require_plan(plan, "plot_changes()")
     targets = plan.targets
     title = "Changes the plan commits to"
     rows = targets[targets["comparator"].isin(["from_to", "increase_by"])]
@@ -222,6 +223,7 @@ def plot_composition(plan: Plan) -> Figure:
     """Totals and their parts: components stacked in their total (``part_of``), and pairs in one
     unit side by side (``ratio_to``, e.g. units completed beside units started). One panel each.
     """
+    require_plan(plan, "plot_composition()")
     title = "What the totals are made of"
     parts = compositions(plan)
     if parts.empty:

@@ -15,8 +15,7 @@ Modules, one job each (papermill's own layout is the model):
 - :mod:`~linyi_analysis.report.build` — the whole run; :mod:`~linyi_analysis.report.cli` — the
   ``linyi-report`` command (also ``python -m linyi_analysis.report``);
 - :mod:`~linyi_analysis.report.stored` — the clean form the notebooks are stored in (``make
-  notebooks``); :mod:`~linyi_analysis.report.nbval_strict` — the pytest plugin that has strict
-  nbval compare every stored output.
+  notebooks``), with the execution counts of a clean run, so stock nbval compares every output.
 
 Importing this package is light: papermill and nbconvert are imported by the modules that use them.
 """
