@@ -21,6 +21,7 @@ from .build import BuildFailed, DataCopyError, InterruptedAfterPublishing, Optio
 from .execute import default_jobs, default_kernel_memory
 from .parameters import ParameterError
 from .publish import Busy, OutputError, UnsafeOutput
+from .store import NotAStore
 
 PROG = "linyi-report"
 EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 1, 2, 75
@@ -269,8 +270,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, terminate)
     try:
         result = build(options, progress or (lambda event, **info: None))
-    except (ParameterError, UnsafeOutput) as err:
-        failure = f"{err}; nothing was run" if isinstance(err, UnsafeOutput) else str(err), EXIT_USAGE
+    except (ParameterError, UnsafeOutput, NotAStore) as err:
+        refused = isinstance(err, (UnsafeOutput, NotAStore))
+        failure = f"{err}; nothing was run" if refused else str(err), EXIT_USAGE
     except DataCopyError as err:
         failure = f"{err}; nothing was run and {unchanged}", EXIT_FAILED
     except DataValidationError as err:
