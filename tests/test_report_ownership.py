@@ -305,3 +305,43 @@ def test_the_group_writable_rule_runs_as_any_user(tmp_path):
     os.chmod(store.entry(key) / "a.html", 0o666)
     assert store.verify(key) == "untrusted"
     assert (store.entry(key) / "a.html").read_bytes() == b"page", "ignored, never removed"
+
+
+# --- 3. charts are recognised by their content, not their suffix ----------------------------------
+
+
+def test_a_users_png_in_the_sites_figures_is_not_taken_for_a_chart(reference_site, tmp_path, run_env):
+    reports, _ = reference_site.copy_to(tmp_path)
+    (reports / "figures" / "holiday.png").write_bytes(b"\x89PNG\r\n\x1a\nmy holiday")
+    before = tree_hashes(tmp_path)
+    proc = run_report("--output", reports, "--action", "medical", "--quiet", cwd=tmp_path, env=run_env)
+    assert_one_line_refusal(proc, "holds files linyi-report did not write ('figures/holiday.png')")
+    assert tree_hashes(tmp_path) == before
+
+
+def test_a_users_own_chart_named_like_ours_in_figures_is_not_overwritten(tmp_path, run_env):
+    figures = tmp_path / "figs"
+    figures.mkdir()
+    (figures / "spending_share.png").write_bytes(b"\x89PNG\r\n\x1a\nmy own spending chart")
+    before = tree_hashes(tmp_path)
+    proc = run_report(
+        "--output",
+        tmp_path / "S",
+        "--figures",
+        figures,
+        "--action",
+        "medical",
+        "--quiet",
+        cwd=tmp_path,
+        env=run_env,
+    )
+    assert_one_line_refusal(proc, "holds files other than charts linyi-report wrote ('spending_share.png')")
+    assert tree_hashes(tmp_path) == before
+
+
+def test_every_chart_a_run_publishes_carries_the_signature(reference_site):
+    from linyi_analysis.chart_signature import is_package_chart
+
+    charts = sorted((reference_site.reports / "figures").iterdir()) + sorted(reference_site.figures.iterdir())
+    assert charts and all(is_package_chart(c) for c in charts)
+    assert {c.read_bytes()[:4] for c in charts if c.suffix == ".png"} == {b"\x89PNG"}

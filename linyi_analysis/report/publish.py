@@ -46,6 +46,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from .. import chart_signature
 from ..errors import Error
 
 try:
@@ -82,8 +83,9 @@ class UnsafeOutput(Error):
     Raised before anything is run or written."""
 
 
-#: What a site's ``figures/`` and a ``--figures`` directory may hold: the charts the notebooks save.
-CHART_SUFFIXES = (".png", ".svg")
+#: What a site's ``figures/`` and a ``--figures`` directory may hold: the charts the notebooks save,
+#: recognised by the signature they carry (:mod:`linyi_analysis.chart_signature`), not their suffix.
+CHART_SUFFIXES = chart_signature.CHART_SUFFIXES
 #: Every page of a site carries this meta (the SHA-256 of the data it was made from).
 _PAGE_STAMP = re.compile(rb"<meta\b[^>]*\bname=[\"']?linyi-data-sha256\b")
 
@@ -138,8 +140,8 @@ def check_destinations(
         strangers = [p.name for p in sorted(fig.iterdir()) if not _is_chart(p)]
         if strangers:
             raise UnsafeOutput(
-                f"--figures {str(figures)!r}: {fig} holds files other than charts "
-                f"({_listed(strangers)}); the charts go only into a directory of charts, or an empty one"
+                f"--figures {str(figures)!r}: {fig} holds files other than charts linyi-report wrote "
+                f"({_listed(strangers)}); the charts go only into a directory of its charts, or an empty one"
             )
     return out, fig
 
@@ -167,7 +169,8 @@ def _listed(names: list[str], most: int = 3) -> str:
 
 
 def _is_chart(path: Path) -> bool:
-    return path.suffix.lower() in CHART_SUFFIXES and path.is_file() and not path.is_symlink()
+    """A chart file this package wrote (its signature inside): any other file is the user's."""
+    return chart_signature.is_package_chart(path)
 
 
 def _not_site_entries(directory: Path) -> list[str]:
