@@ -150,7 +150,9 @@ def decide(
     before = (previous or {}).get("jobs", {})
     planned = []
     for job in jobs:
-        parameters = {"parameters": job.parameters, "title": job.title, "provenance": job.provenance}
+        # (the provenance a job records is the digest of the data it reads: the "data" input, so it
+        # is not counted again as a parameter, and --dry-run names only the input that changed)
+        parameters = {"parameters": job.parameters, "title": job.title}
         inputs = job_inputs(job.notebook, parameters, data_digests[job.name])
         planned.append(Planned(job, inputs, job_key(inputs), EXECUTE, ""))
     decision = Decision(store, Path(output).absolute(), planned, previous=previous, force=force)
