@@ -88,6 +88,7 @@ class Options:
     cache_dir: Path | None = None  # the job store (``--cache-dir``); None: store.default_store()
     force: bool = False  # execute every notebook, even those in the store
     dry_run: bool = False  # only say what would be reused or executed, and why
+    quiet: bool = False  # the kernels' own stderr (log lines, tracebacks) goes nowhere
 
 
 @dataclass
@@ -489,7 +490,7 @@ def _run(jobs: list, decision, options: Options, data_dir: Path, scratch: Path, 
     # temporary file of the run (kernels' connection files) is in the run's own directory, which
     # goes with it even when a stopped kernel start leaves one behind.
     environment = {DATA_DIR_ENV: str(data_dir), "TMPDIR": str(scratch)}
-    with _environment(environment), Pool(workers, html=options.html) as pool:
+    with _environment(environment), Pool(workers, html=options.html, quiet=options.quiet) as pool:
         for job in jobs:
             pool.submit(
                 job,
