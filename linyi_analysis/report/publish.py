@@ -253,7 +253,7 @@ def _published_leftover(directory: Path) -> bool:
             return False
         entries = list(directory.iterdir())
         if not entries:
-            return True
+            return False  # an empty directory of that name may be a user's: left alone
         if all(_is_chart(p) for p in entries):
             return True
         return not _not_site_entries(directory)

@@ -329,7 +329,17 @@ class Store:
             return
         self.check()  # never mark a directory that is not ours
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        (self.root / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        # written beside it and renamed in: a run checking the store meanwhile sees it whole or absent
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.root.name}.marker-", dir=self.root.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(MARKER_TEXT)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, self.root / MARKER)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
     def _own_entry(self, entry: Path) -> bool:
         """An entry the store made: its name is a key and it holds a manifest of that key."""
