@@ -19,6 +19,11 @@ PROJECT = Path(__file__).resolve().parents[1]
 COMMAND = [sys.executable, "-m", "linyi_analysis.report"]
 
 
+#: A stand-in for an older chart the package wrote: a PNG with the package's constant signature
+#: chunk (``tEXt`` ``Software: linyi_analysis``, as plots.save_figure writes it), other bytes after.
+OLDER_CHART = b"\x89PNG\r\n\x1a\n" + b"\0\0\0\x17tEXtSoftware\0linyi_analysis" + b"an older chart"
+
+
 def report_env(env: dict | None = None) -> dict:
     """The environment for a run: this one without ``LINYI_DATA_DIR``, plus ``env``."""
     environ = {k: v for k, v in os.environ.items() if k != "LINYI_DATA_DIR"}

@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import PROJECT, read_rows, set_cell
-from report_site import leftovers, read_until, run_report, tree_hashes
+from report_site import OLDER_CHART, leftovers, read_until, run_report, tree_hashes
 
 import linyi_analysis as la
 from linyi_analysis.report.parameters import report_actions
@@ -44,7 +44,7 @@ def existing(tmp_path) -> Path:
     stamp = '<meta name="linyi-data-sha256" content="0123">'
     (old / "index.html").write_text(f"{stamp}<p>earlier run</p>")
     (old / "education.html").write_text(f"{stamp}<p>earlier education report</p>")
-    (old / "figures" / "overview.png").write_bytes(b"\x89PNG earlier")
+    (old / "figures" / "overview.png").write_bytes(OLDER_CHART)
     return old
 
 
@@ -270,7 +270,7 @@ def test_a_failing_notebook_is_named_and_nothing_is_published(existing, tmp_path
     nbformat.write(nb, notebooks / "action_report.ipynb")
     figures = tmp_path / "figures"
     figures.mkdir()
-    (figures / "keep.png").write_bytes(b"kept")
+    (figures / "keep.png").write_bytes(OLDER_CHART)
     before, figures_before = tree_hashes(existing), tree_hashes(figures)
 
     proc = run_report(

@@ -16,7 +16,15 @@ from pathlib import Path
 
 import pytest
 from conftest import PROJECT, set_cell
-from report_site import data_sha256, leftovers, run_report, site_digest, site_problems, tree_hashes
+from report_site import (
+    OLDER_CHART,
+    data_sha256,
+    leftovers,
+    run_report,
+    site_digest,
+    site_problems,
+    tree_hashes,
+)
 
 from linyi_analysis.resources import data_dir as shipped_data
 
@@ -118,7 +126,7 @@ REFUSED = {
     "figures-holds-other-files": (
         ["--output", "site", "--figures", "mydocs"],
         ".",
-        "holds files other than charts ('sub', 'thesis.txt')",
+        "holds files other than charts linyi-report wrote ('sub', 'thesis.txt')",
     ),
 }
 
@@ -141,7 +149,7 @@ def test_a_site_with_a_file_added_by_the_user_is_refused(reference_site, tmp_pat
     proc = run_report("--output", reports, "--action", "medical", cwd=tmp_path, env=run_env)
     assert_refused(proc, "holds files linyi-report did not write ('my-notes.txt')")
     proc = run_report("--output", tmp_path / "new", "--figures", figures, cwd=tmp_path, env=run_env)
-    assert_refused(proc, "holds files other than charts ('README')")
+    assert_refused(proc, "holds files other than charts linyi-report wrote ('README')")
     assert tree_hashes(tmp_path) == before
     nothing_left(tmp_path, run_env)
 
@@ -298,7 +306,7 @@ def test_a_full_disk_for_the_charts_changes_neither_the_site_nor_the_charts(
     from report_site import report_env
 
     reports, figures = reference_site.copy_to(tmp_path)
-    (figures / "overview.png").write_bytes(b"\x89PNG an older chart")  # a chart the run will replace
+    (figures / "overview.png").write_bytes(OLDER_CHART)  # a chart the run will replace
     edited = tmp_path / "edited"
     shutil.copytree(shipped_data(), edited)
     set_cell(edited, "targets", "med_key_specialties", "indicator", "Clinical specialties (edited)")
@@ -334,8 +342,8 @@ def test_a_full_disk_for_the_charts_changes_neither_the_site_nor_the_charts(
 def test_the_charts_are_published_with_the_site(reference_site, tmp_path, run_env):
     """Old charts of other names are kept; changed ones replaced; unchanged ones not rewritten."""
     reports, figures = reference_site.copy_to(tmp_path)
-    (figures / "mine.svg").write_text("<svg/>")
-    (figures / "overview.png").write_bytes(b"\x89PNG an older chart")
+    shutil.copy(figures / "action_goals.svg", figures / "retired.svg")  # a chart no longer drawn
+    (figures / "overview.png").write_bytes(OLDER_CHART)
     unchanged = figures / "action_goals.png"
     inode = unchanged.stat().st_ino
     proc = run_report(
@@ -343,7 +351,7 @@ def test_the_charts_are_published_with_the_site(reference_site, tmp_path, run_en
     )
     assert proc.returncode == 0, proc.stderr
     assert "updated 1 chart files in" in proc.stdout
-    assert (figures / "mine.svg").read_text() == "<svg/>"
+    assert (figures / "retired.svg").read_bytes() == (figures / "action_goals.svg").read_bytes()
     assert (figures / "overview.png").read_bytes() == (reports / "figures" / "overview.png").read_bytes()
     assert unchanged.stat().st_ino == inode, "an unchanged chart is the same file"
     nothing_left(tmp_path, run_env)

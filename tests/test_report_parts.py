@@ -160,10 +160,34 @@ def test_the_next_run_cleans_up_after_a_killed_one(old_site):
     aside = parent / ".reports.old-def"
     aside.mkdir()
     old_site.rename(aside / "tree")
+    for made in (parent / ".reports.build-abc", aside):  # as a run makes them: marked first
+        (made / publish.RUN_MARKER).write_text("made by linyi-report; removed when its run ends\n")
     with publish.Staging(old_site):
         pass
     assert _tree(old_site) == {"old.html": b"old"}, "reports/ is restored"
     assert sorted(p.name for p in parent.iterdir()) == ["reports"]
+
+
+def test_recovery_leaves_directories_it_did_not_make(old_site):
+    """A user's `.reports.old-backup` or `.reports.build-notes` (no marker) is not a run's leftover."""
+    parent = old_site.parent
+    for name in (".reports.old-backup", ".reports.build-notes"):
+        (parent / name).mkdir()
+        (parent / name / "thesis.txt").write_text("years of work")
+    (parent / ".reports.old-backup" / "tree").mkdir()  # even shaped like a run's old tree
+    with publish.Staging(old_site):
+        pass
+    for name in (".reports.old-backup", ".reports.build-notes"):
+        assert (parent / name / "thesis.txt").read_text() == "years of work"
+    assert (parent / ".reports.old-backup" / "tree").is_dir()
+
+
+def test_a_users_lock_named_file_is_not_removed(old_site):
+    lock = old_site.parent / ".reports.lock"
+    lock.write_text("my notes")
+    with publish.Staging(old_site):
+        pass
+    assert lock.read_text() == "my notes"
 
 
 def test_a_second_run_waits_or_stops(old_site):

@@ -79,6 +79,11 @@ def test_the_environment_is_this_interpreter_and_the_kernel_is_started_with_it()
 # --- the store --------------------------------------------------------------------------------
 
 
+def K(name: str) -> str:
+    """A key of the form the store makes (64 hex digits): it removes only entries so named."""
+    return hashlib.sha256(name.encode()).hexdigest()
+
+
 def _commit(store: Store, key: str, files: dict[str, bytes]) -> None:
     work = store.workdir(key)
     for rel, data in files.items():
@@ -90,75 +95,77 @@ def _commit(store: Store, key: str, files: dict[str, bytes]) -> None:
 def test_a_committed_entry_reads_back_and_leaves_no_work_directory(tmp_path):
     store = Store(tmp_path / "store")
     files = {"medical.html": b"<p>page</p>", "figures/action_medical.png": b"\x89PNG..."}
-    _commit(store, "k1", files)
-    assert store.verify("k1") == "ok"
-    assert store.files("k1") == files
+    _commit(store, K("k1"), files)
+    assert store.verify(K("k1")) == "ok"
+    assert store.files(K("k1")) == files
     assert list((tmp_path / "store" / "tmp").iterdir()) == []
-    assert store.verify("absent") == "missing"
+    assert store.verify(K("absent")) == "missing"
 
 
 def test_a_second_commit_of_the_same_key_keeps_the_first(tmp_path):
     store = Store(tmp_path / "store")
-    _commit(store, "k1", {"a.html": b"first"})
-    _commit(store, "k1", {"a.html": b"second"})
-    assert store.files("k1") == {"a.html": b"first"}
+    _commit(store, K("k1"), {"a.html": b"first"})
+    _commit(store, K("k1"), {"a.html": b"second"})
+    assert store.files(K("k1")) == {"a.html": b"first"}
     assert list((tmp_path / "store" / "tmp").iterdir()) == []
 
 
 def test_a_forced_commit_replaces_the_entry(tmp_path):
     store = Store(tmp_path / "store")
-    _commit(store, "k1", {"a.html": b"first"})
-    work = store.workdir("k1")
+    _commit(store, K("k1"), {"a.html": b"first"})
+    work = store.workdir(K("k1"))
     (work / "a.html").write_bytes(b"second")
-    store.commit("k1", work, {}, "a", replace=True)
-    assert store.files("k1") == {"a.html": b"second"}
+    store.commit(K("k1"), work, {}, "a", replace=True)
+    assert store.files(K("k1")) == {"a.html": b"second"}
     assert list((tmp_path / "store" / "tmp").iterdir()) == []
 
 
 def test_a_changed_byte_is_detected_and_the_entry_dropped(tmp_path):
     store = Store(tmp_path / "store")
-    _commit(store, "k1", {"medical.html": b"<p>page</p>"})
-    page = store.entry("k1") / "medical.html"
+    _commit(store, K("k1"), {"medical.html": b"<p>page</p>"})
+    page = store.entry(K("k1")) / "medical.html"
     page.write_bytes(b"<p>pagE</p>")
     with pytest.raises(StoreError, match=r"medical\.html does not match"):
-        store.files("k1")
-    assert store.verify("k1", discard=False) == "corrupt"
+        store.files(K("k1"))
+    assert store.verify(K("k1"), discard=False) == "corrupt"
     assert page.read_bytes() == b"<p>pagE</p>", "a dry run leaves the entry as it is"
-    assert store.verify("k1") == "corrupt"
-    assert not store.entry("k1").exists()
-    assert store.verify("k1") == "missing"
+    assert store.verify(K("k1")) == "corrupt"
+    assert not store.entry(K("k1")).exists()
+    assert store.verify(K("k1")) == "missing"
 
 
 def test_a_file_added_to_an_entry_or_a_broken_manifest_is_corrupt(tmp_path):
     store = Store(tmp_path / "store")
-    _commit(store, "k1", {"a.html": b"x"})
-    (store.entry("k1") / "extra.html").write_bytes(b"y")
-    assert store.verify("k1", discard=False) == "corrupt"
-    _commit(store, "k2", {"a.html": b"x"})
-    (store.entry("k2") / "manifest.json").write_text("{not json")
-    assert store.verify("k2") == "corrupt"
+    _commit(store, K("k1"), {"a.html": b"x"})
+    (store.entry(K("k1")) / "extra.html").write_bytes(b"y")
+    assert store.verify(K("k1"), discard=False) == "corrupt"
+    _commit(store, K("k2"), {"a.html": b"x"})
+    (store.entry(K("k2")) / "manifest.json").write_text("{not json")
+    assert store.verify(K("k2")) == "corrupt"
 
 
 def test_pruning_keeps_the_most_recently_used_and_the_current_run(tmp_path):
     store = Store(tmp_path / "store")
     for i in range(5):
-        _commit(store, f"k{i}", {"a.html": b"x" * 1000})
-        os.utime(store.entry(f"k{i}") / "manifest.json", (1000 + i, 1000 + i))  # k4 newest
-    removed = store.prune(keep={"k0"}, max_entries=2)
-    assert sorted(removed) == ["k1", "k2"]
-    assert sorted(p.name for p in (tmp_path / "store" / "entries").iterdir()) == ["k0", "k3", "k4"]
+        _commit(store, K(f"k{i}"), {"a.html": b"x" * 1000})
+        os.utime(store.entry(K(f"k{i}")) / "manifest.json", (1000 + i, 1000 + i))  # k4 newest
+    removed = store.prune(keep={K("k0")}, max_entries=2)
+    assert sorted(removed) == sorted([K("k1"), K("k2")])
+    assert sorted(p.name for p in (tmp_path / "store" / "entries").iterdir()) == sorted(
+        [K("k0"), K("k3"), K("k4")]
+    )
     store.prune(max_entries=100, max_bytes=1500)  # each entry: 1000 bytes and a manifest of ~200
-    assert sorted(p.name for p in (tmp_path / "store" / "entries").iterdir()) == ["k4"]
+    assert sorted(p.name for p in (tmp_path / "store" / "entries").iterdir()) == [K("k4")]
 
 
 def test_reading_an_entry_marks_it_used(tmp_path):
     store = Store(tmp_path / "store")
     for i in range(2):
-        _commit(store, f"k{i}", {"a.html": b"x"})
-        os.utime(store.entry(f"k{i}") / "manifest.json", (1000 + i, 1000 + i))
-    store.files("k0")  # now the most recently used
+        _commit(store, K(f"k{i}"), {"a.html": b"x"})
+        os.utime(store.entry(K(f"k{i}")) / "manifest.json", (1000 + i, 1000 + i))
+    store.files(K("k0"))  # now the most recently used
     store.prune(max_entries=1)
-    assert [p.name for p in (tmp_path / "store" / "entries").iterdir()] == ["k0"]
+    assert [p.name for p in (tmp_path / "store" / "entries").iterdir()] == [K("k0")]
 
 
 # --- what a notebook reads -----------------------------------------------------------------------

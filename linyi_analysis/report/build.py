@@ -58,7 +58,9 @@ from .publish import (
     Staging,
     check_destinations,
     check_writable,
+    mark_run_made,
     publish_together,
+    run_made,
     stage_charts,
 )
 from .store import Store, default_store  # issue 12
@@ -86,6 +88,7 @@ class Options:
     cache_dir: Path | None = None  # the job store (``--cache-dir``); None: store.default_store()
     force: bool = False  # execute every notebook, even those in the store
     dry_run: bool = False  # only say what would be reused or executed, and why
+    quiet: bool = False  # the kernels' own stderr (log lines, tracebacks) goes nowhere
 
 
 @dataclass
@@ -163,6 +166,16 @@ def build(options: Options, progress: Progress = _silent) -> Result:
     )
     if figures_copy is not None:
         check_writable(figures_copy)
+    store = Store(options.cache_dir or default_store())
+    overlaps = {
+        "the --output directory": output,
+        "the data directory": source,
+        "the notebooks directory": options.notebooks or notebook_dir(),
+    }
+    if figures_copy is not None:
+        overlaps["the --figures directory"] = figures_copy
+    # NotAStore: a directory the store did not make, or one overlapping the others; nothing touched
+    store.check(overlaps, "--cache-dir" if options.cache_dir else "the report store")
     overview_nb = notebook_path(OVERVIEW, options.notebooks)
     action_nb = notebook_path(ACTION_REPORT, options.notebooks)
     with _snapshot_dir() as tmp:
@@ -200,7 +213,7 @@ def build(options: Options, progress: Progress = _silent) -> Result:
         decision = incremental.decide(
             jobs,
             reads,
-            Store(options.cache_dir or default_store()),
+            store,
             output,
             force=options.force,
             dry_run=options.dry_run,
@@ -226,7 +239,10 @@ def build(options: Options, progress: Progress = _silent) -> Result:
                 raise
             finally:
                 decision.discard_workdirs()
-            decision.assemble(stage.build)
+            try:
+                decision.assemble(stage.build)
+            finally:
+                decision.release_kept()
             changes = incremental.changes_for(output, plan)
             if options.html:
                 _write_index(jobs, stage.build, actions, plan, snapshot, history.as_html(changes))
@@ -419,13 +435,22 @@ def _snapshot_dir():
     runs that were killed (no process of that id any more) are removed, as no one else will."""
     for old in Path(tempfile.gettempdir()).glob(f"{SNAPSHOT_PREFIX}*-*"):
         pid = old.name.removeprefix(SNAPSHOT_PREFIX).split("-")[0]
-        if pid.isdigit() and not _running(int(pid)):
+        # only a directory a run made (it holds the marker), never someone else's of that name
+        if pid.isdigit() and not _running(int(pid)) and run_made(old) and _owned(old):
             shutil.rmtree(old, ignore_errors=True)
     # (a kernel stopped as it started may still write its connection file there as it goes)
     with tempfile.TemporaryDirectory(
         prefix=f"{SNAPSHOT_PREFIX}{os.getpid()}-", ignore_cleanup_errors=True
     ) as tmp:
+        mark_run_made(Path(tmp))
         yield Path(tmp)
+
+
+def _owned(path: Path) -> bool:
+    try:
+        return not hasattr(os, "getuid") or path.lstat().st_uid == os.getuid()
+    except OSError:
+        return False
 
 
 def _running(pid: int) -> bool:
@@ -465,7 +490,7 @@ def _run(jobs: list, decision, options: Options, data_dir: Path, scratch: Path, 
     # temporary file of the run (kernels' connection files) is in the run's own directory, which
     # goes with it even when a stopped kernel start leaves one behind.
     environment = {DATA_DIR_ENV: str(data_dir), "TMPDIR": str(scratch)}
-    with _environment(environment), Pool(workers, html=options.html) as pool:
+    with _environment(environment), Pool(workers, html=options.html, quiet=options.quiet) as pool:
         for job in jobs:
             pool.submit(
                 job,

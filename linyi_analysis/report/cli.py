@@ -21,6 +21,7 @@ from .build import BuildFailed, DataCopyError, InterruptedAfterPublishing, Optio
 from .execute import default_jobs, default_kernel_memory
 from .parameters import ParameterError
 from .publish import Busy, OutputError, UnsafeOutput
+from .store import NotAStore
 
 PROG = "linyi-report"
 EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 1, 2, 75
@@ -28,9 +29,20 @@ EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 1, 2, 75
 KERNEL_MEMORY_ENV = "LINYI_KERNEL_MEMORY"
 
 
-def parser() -> argparse.ArgumentParser:
-    """The command's arguments."""
-    p = argparse.ArgumentParser(
+class _Parser(argparse.ArgumentParser):
+    """argparse, but under ``--quiet`` a usage error is one line (no usage block): cron mails it."""
+
+    quiet = False
+
+    def error(self, message: str):
+        if self.quiet:
+            self.exit(EXIT_USAGE, f"{PROG}: error: {' '.join(message.split())}\n")
+        super().error(message)
+
+
+def parser(quiet: bool = False) -> argparse.ArgumentParser:
+    """The command's arguments (``quiet``: usage errors in one line, see :class:`_Parser`)."""
+    p = _Parser(
         prog=PROG,
         description=(
             "Run the overview notebook and one action_report notebook per action through papermill, "
@@ -86,7 +98,7 @@ def parser() -> argparse.ArgumentParser:
         "--kernel-memory",
         type=_size,
         metavar="SIZE",
-        help="address space each notebook's kernel may use, e.g. 4G or 512M, or 0 for no limit; a "
+        help="address space each notebook's kernel may use, e.g. 4G or 1.5G (at least 1G), or 0 for no limit; a "
         "notebook that needs more fails (default: $LINYI_KERNEL_MEMORY, else three quarters of the "
         "machine's memory shared between the --jobs kernels, at least 4G)",
     )
@@ -127,6 +139,7 @@ def parser() -> argparse.ArgumentParser:
         help="print what changed in the data since the last published run of OUTPUT; run nothing",
     )
     # ---
+    p.quiet = quiet
     return p
 
 
@@ -153,6 +166,10 @@ def _timeout(text: str) -> int:
 
 
 _UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+#: The least ``--kernel-memory``: a kernel that has imported the package, pandas and matplotlib
+#: takes about 0.95 GB of address space (measured, RLIMIT_AS counts reserved space, not RAM);
+#: below this every kernel fails at its imports instead of running a notebook.
+MIN_KERNEL_MEMORY = 2**30
 
 
 def _size(text: str) -> int:
@@ -163,8 +180,11 @@ def _size(text: str) -> int:
     if not match:
         raise argparse.ArgumentTypeError(f"not a size such as 4G or 512M: {text!r}")
     value = int(float(match[1]) * _UNITS[match[2]])
-    if 0 < value < 2**26:
-        raise argparse.ArgumentTypeError(f"too small for a kernel (at least 64M): {text!r}")
+    if 0 < value < MIN_KERNEL_MEMORY:
+        raise argparse.ArgumentTypeError(
+            f"too small for a kernel (at least 1G: a kernel takes about 0.95 GB of address space "
+            f"once its imports are done): {text!r}"
+        )
     return value
 
 
@@ -222,7 +242,8 @@ class _Bar(_Lines):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command; return its exit status."""
-    cli = parser()
+    given = sys.argv[1:] if argv is None else argv
+    cli = parser(quiet="--quiet" in given)
     args = cli.parse_args(argv)
     memory = args.kernel_memory
     if memory is None and os.environ.get(KERNEL_MEMORY_ENV):
@@ -244,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         wait=not args.no_wait,
         kernel_memory=memory or None,
         cache_dir=args.cache_dir,  # issue 12
+        quiet=args.quiet,
         force=args.force,
         dry_run=args.dry_run,
     )
@@ -269,8 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, terminate)
     try:
         result = build(options, progress or (lambda event, **info: None))
-    except (ParameterError, UnsafeOutput) as err:
-        failure = f"{err}; nothing was run" if isinstance(err, UnsafeOutput) else str(err), EXIT_USAGE
+    except (ParameterError, UnsafeOutput, NotAStore) as err:
+        refused = isinstance(err, (UnsafeOutput, NotAStore))
+        failure = f"{err}; nothing was run" if refused else str(err), EXIT_USAGE
     except DataCopyError as err:
         failure = f"{err}; nothing was run and {unchanged}", EXIT_FAILED
     except DataValidationError as err:

@@ -258,9 +258,18 @@ def import_papermill():
     return papermill
 
 
-def _worker_init(runner: int) -> None:
+def _worker_init(runner: int, quiet: bool = False) -> None:
     """In a worker: Ctrl-C is the runner's to handle; SIGTERM ends the worker through Python, so
-    papermill shuts its kernel down on the way out; the worker ends when the runner does."""
+    papermill shuts its kernel down on the way out; the worker ends when the runner does.
+
+    ``quiet``: the worker's standard error (file descriptor 2, which every kernel it starts
+    inherits) goes to the null device: a kernel's own log lines and tracebacks (a kernel that
+    cannot start, "Current working directory doesn't exist" on SIGTERM) never reach the terminal
+    or cron's mail; the runner reports each failure in one line."""
+    if quiet:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
     tempfile.tempdir = None  # forked with the runner's choice cached: look at $TMPDIR again
@@ -329,15 +338,17 @@ class Pool:
     """``workers`` processes running jobs; results come back through :meth:`results` as they finish.
 
     ``html``: the jobs write HTML, so the exporter is made before the workers are forked.
+    ``quiet``: the workers' and their kernels' standard error goes nowhere (see :func:`_worker_init`).
 
     Use as a context manager: leaving it (also by an exception or Ctrl-C) stops the workers,
     and their kernels with them, before it returns. A worker that dies (killed, out of memory)
     fails its job with a message instead of leaving the run waiting for it.
     """
 
-    def __init__(self, workers: int, *, html: bool = True):
+    def __init__(self, workers: int, *, html: bool = True, quiet: bool = False):
         self.workers = max(1, workers)
         self.html = html
+        self.quiet = quiet
         self._executor = None
         self._futures: dict = {}
 
@@ -351,7 +362,7 @@ class Pool:
 
             exporter()
         self._executor = ProcessPoolExecutor(
-            self.workers, mp_context=_context(), initializer=_worker_init, initargs=(os.getpid(),)
+            self.workers, mp_context=_context(), initializer=_worker_init, initargs=(os.getpid(), self.quiet)
         )
         return self
 

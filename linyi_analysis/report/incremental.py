@@ -16,7 +16,6 @@ just executed, so both give the same bytes.
 from __future__ import annotations
 
 import hashlib
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +48,7 @@ class Decision:
     previous: dict | None = None  # the last published run's record
     force: bool = False  # --force: a job's new execution replaces its entry in the store
     _workdirs: dict[str, Path] = field(default_factory=dict)
+    _kept: dict[str, Path] = field(default_factory=dict)  # executed but not committed (see Store.commit)
 
     @property
     def to_execute(self) -> list[Planned]:
@@ -77,19 +77,29 @@ class Decision:
     def commit(self, name: str) -> None:
         """Job ``name`` finished: its work directory becomes its store entry."""
         planned = self._by_name(name)
-        self.store.commit(planned.key, self._workdirs.pop(name), planned.inputs, name, replace=self.force)
+        work = self._workdirs.pop(name)
+        where = self.store.commit(planned.key, work, planned.inputs, name, replace=self.force)
+        if where == work:  # the store's entry is not one it may use or replace: publish from here
+            self._kept[name] = work
 
     def discard_workdirs(self) -> None:
         """Remove the work directories of jobs that did not finish."""
         for work in self._workdirs.values():
-            shutil.rmtree(work, ignore_errors=True)
+            self.store.release(work)
         self._workdirs.clear()
+
+    def release_kept(self) -> None:
+        """Remove the work directories published from (jobs whose entry could not be committed)."""
+        for work in self._kept.values():
+            self.store.release(work)
+        self._kept.clear()
 
     def assemble(self, site: Path) -> None:
         """Write every job's files from the store into ``site`` (each checked against its hash as
         read: :class:`.StoreError` if one changed, and nothing is published)."""
         for planned in self.planned:
-            for rel, data in self.store.files(planned.key).items():
+            kept = self._kept.get(planned.job.name)
+            for rel, data in self.store.files(planned.key, kept).items():
                 if rel == "manifest.json":
                     continue
                 path = site / rel
@@ -140,7 +150,9 @@ def decide(
     before = (previous or {}).get("jobs", {})
     planned = []
     for job in jobs:
-        parameters = {"parameters": job.parameters, "title": job.title, "provenance": job.provenance}
+        # (the provenance a job records is the digest of the data it reads: the "data" input, so it
+        # is not counted again as a parameter, and --dry-run names only the input that changed)
+        parameters = {"parameters": job.parameters, "title": job.title}
         inputs = job_inputs(job.notebook, parameters, data_digests[job.name])
         planned.append(Planned(job, inputs, job_key(inputs), EXECUTE, ""))
     decision = Decision(store, Path(output).absolute(), planned, previous=previous, force=force)
@@ -168,6 +180,8 @@ def decide(
             )
         elif state == "corrupt":
             p.why = "its store entry is corrupted (hash mismatch)"
+        elif state == "untrusted":
+            p.why = "its store entry is not owned by this user or is writable by others (ignored)"
         elif changed:
             p.why = f"{', '.join(changed)} changed"
         else:

@@ -14,6 +14,12 @@ For an output directory ``reports/``:
   it, and the next run, holding the lock, removes it (and restores ``reports/`` from a
   ``.reports.old-XXXX`` if a kill fell between the two renames).
 
+Each build and old directory holds :data:`RUN_MARKER` (written first, removed from a build
+directory just before it is published), and the lock file holds :data:`LOCK_TEXT`: recovery and
+clean-up remove only directories so marked (or a leftover that is wholly a site or a directory of
+charts this command wrote), and the lock file only if it holds that text. A user's own
+``.reports.old-backup`` is never touched.
+
 An output given through a symbolic link is published into the directory the link points to:
 the lock, the build directory and the swap are all on the resolved path.
 
@@ -40,6 +46,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from .. import chart_signature
 from ..errors import Error
 
 try:
@@ -76,8 +83,9 @@ class UnsafeOutput(Error):
     Raised before anything is run or written."""
 
 
-#: What a site's ``figures/`` and a ``--figures`` directory may hold: the charts the notebooks save.
-CHART_SUFFIXES = (".png", ".svg")
+#: What a site's ``figures/`` and a ``--figures`` directory may hold: the charts the notebooks save,
+#: recognised by the signature they carry (:mod:`linyi_analysis.chart_signature`), not their suffix.
+CHART_SUFFIXES = chart_signature.CHART_SUFFIXES
 #: Every page of a site carries this meta (the SHA-256 of the data it was made from).
 _PAGE_STAMP = re.compile(rb"<meta\b[^>]*\bname=[\"']?linyi-data-sha256\b")
 
@@ -132,8 +140,8 @@ def check_destinations(
         strangers = [p.name for p in sorted(fig.iterdir()) if not _is_chart(p)]
         if strangers:
             raise UnsafeOutput(
-                f"--figures {str(figures)!r}: {fig} holds files other than charts "
-                f"({_listed(strangers)}); the charts go only into a directory of charts, or an empty one"
+                f"--figures {str(figures)!r}: {fig} holds files other than charts linyi-report wrote "
+                f"({_listed(strangers)}); the charts go only into a directory of its charts, or an empty one"
             )
     return out, fig
 
@@ -161,7 +169,8 @@ def _listed(names: list[str], most: int = 3) -> str:
 
 
 def _is_chart(path: Path) -> bool:
-    return path.suffix.lower() in CHART_SUFFIXES and path.is_file() and not path.is_symlink()
+    """A chart file this package wrote (its signature inside): any other file is the user's."""
+    return chart_signature.is_package_chart(path)
 
 
 def _not_site_entries(directory: Path) -> list[str]:
@@ -206,6 +215,52 @@ def _side(output: Path, kind: str) -> str:
     return f".{output.name}.{kind}"
 
 
+#: Written first into every build and old directory a run makes beside its output.
+RUN_MARKER = ".linyi-report-run"
+_RUN_MARKER_TEXT = "made by linyi-report; removed when its run ends\n"
+#: What a lock file made by linyi-report holds.
+LOCK_TEXT = "linyi-report lock\n"
+
+
+def mark_run_made(directory: Path) -> None:
+    """Write :data:`RUN_MARKER` into ``directory``, which this run has just made."""
+    (directory / RUN_MARKER).write_text(_RUN_MARKER_TEXT, encoding="utf-8")
+
+
+def _mkdtemp_marked(prefix: str, directory: Path) -> Path:
+    """A new directory holding :data:`RUN_MARKER` (so a later run knows it may remove it)."""
+    made = Path(tempfile.mkdtemp(prefix=prefix, dir=directory))
+    mark_run_made(made)
+    return made
+
+
+def run_made(directory: Path) -> bool:
+    """Whether ``directory`` holds :data:`RUN_MARKER` (a directory a run of this tool made)."""
+    try:
+        return (
+            not directory.is_symlink()
+            and (directory / RUN_MARKER).read_text(encoding="utf-8") == _RUN_MARKER_TEXT
+        )
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _published_leftover(directory: Path) -> bool:
+    """A directory wholly a site this command published, or wholly charts it wrote (an old tree a
+    kill left after the swap, when the marker was already removed)."""
+    try:
+        if directory.is_symlink() or not directory.is_dir():
+            return False
+        entries = list(directory.iterdir())
+        if not entries:
+            return False  # an empty directory of that name may be a user's: left alone
+        if all(_is_chart(p) for p in entries):
+            return True
+        return not _not_site_entries(directory)
+    except OSError:
+        return False
+
+
 class Staging:
     """The lock on ``output`` and a build directory beside it (a context manager).
 
@@ -232,7 +287,7 @@ class Staging:
             raise OutputError(err.errno, f"cannot write to {out.parent}: {err.strerror or err}") from None
         try:
             self._recover()
-            self.build = Path(tempfile.mkdtemp(prefix=_side(out, "build-"), dir=out.parent))
+            self.build = _mkdtemp_marked(_side(out, "build-"), out.parent)
             mode = stat.S_IMODE(out.stat().st_mode) if out.is_dir() else 0o777 & ~_umask()
             os.chmod(self.build, mode)
         except OSError as err:
@@ -259,6 +314,8 @@ class Staging:
         """Put the build directory in place of ``output``; return a function that undoes it
         (the build directory back where it was, ``output`` as before)."""
         out, new = self.output, self.build
+        with contextlib.suppress(FileNotFoundError):
+            (new / RUN_MARKER).unlink()  # the site (or the charts) must not carry it
         if not out.exists():
             os.rename(new, out)
             self.build, self.published = None, True
@@ -273,24 +330,26 @@ class Staging:
                 _exchange(new, out)
 
         else:
-            old = Path(tempfile.mkdtemp(prefix=_side(out, "old-"), dir=out.parent))
+            old = _mkdtemp_marked(_side(out, "old-"), out.parent)
             os.rename(out, old / "tree")
             try:
                 os.rename(new, out)
             except OSError:
                 os.rename(old / "tree", out)
-                os.rmdir(old)
+                shutil.rmtree(old)
                 raise
             self.build, self.published = old, True  # __exit__ deletes the old tree if interrupted
 
             def undo():
                 os.rename(out, new)
                 os.rename(old / "tree", out)
-                os.rmdir(old)
+                shutil.rmtree(old)
 
         def undone():
             undo()
             self.build, self.published = new, False
+            with contextlib.suppress(OSError):
+                (new / RUN_MARKER).write_text(_RUN_MARKER_TEXT, encoding="utf-8")
 
         return undone
 
@@ -328,27 +387,34 @@ class Staging:
                 same = False
             if same:
                 self._lock, self._lock_path = lock, path
+                if os.fstat(lock.fileno()).st_size == 0:
+                    lock.write(LOCK_TEXT)  # ours: removed when the run ends
+                    lock.flush()
                 return
             lock.close()
 
     def _release(self) -> None:
         if self._lock is not None:
             with contextlib.suppress(OSError):
-                os.unlink(self._lock_path)  # while still holding it: see _acquire
+                if self._lock_path.read_text(encoding="utf-8") == LOCK_TEXT:  # never a user's file
+                    os.unlink(self._lock_path)  # while still holding it: see _acquire
             self._lock.close()
             self._lock = None
 
     def _recover(self) -> None:
-        """Remove what killed runs left; restore ``output`` if a kill fell between two renames."""
+        """Remove what killed runs of this tool left (only directories it marked, or wholly its
+        own site or charts); restore ``output`` if a kill fell between two renames."""
         out = self.output
         for old in sorted(out.parent.glob(_side(out, "old-*"))):
+            if not run_made(old):
+                continue  # not ours (e.g. a user's .reports.old-backup)
             if not out.exists() and (old / "tree").is_dir():
                 os.rename(old / "tree", out)
             shutil.rmtree(old, ignore_errors=True)
         for build in out.parent.glob(_side(out, "build-*")):
             if build.is_symlink():  # left by an earlier version that swapped a symlinked output
-                build.unlink()
-            else:
+                build.unlink()  # the link only: its target is not touched
+            elif run_made(build) or _published_leftover(build):
                 shutil.rmtree(build, ignore_errors=True)
 
 

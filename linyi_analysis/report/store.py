@@ -34,6 +34,18 @@ publishing, so a corrupted file is never published.
 Pruning (:meth:`Store.prune`) keeps the store bounded: the most recently used entries are kept
 while there are at most ``MAX_ENTRIES`` of them and they take at most ``MAX_BYTES``; the entries
 of the current run are always kept. Reusing an entry marks it used (its manifest's mtime).
+
+**What the store removes is only what it made.** The store writes :data:`MARKER` at its root when
+it creates it; a directory that exists, is not empty and carries no marker is not a store and is
+refused before anything runs (:meth:`Store.check`). Within a store, an entry is the store's own
+only if its name is a key (64 hex digits) and it holds a manifest of that key; a work or discard
+directory in ``tmp/`` only if its name starts with a key and it holds :data:`WORK_MARKER`. Clean-up
+and pruning never touch anything else.
+
+**Trust.** Publishing copies an entry's bytes into the site, so the store must be as trusted as the
+package. An entry not owned by the current user, or writable by its group or others (any file or
+directory of it), is ignored: never reused, never published, never removed (its job executes and
+is published from the run's own work directory).
 """
 
 from __future__ import annotations
@@ -42,6 +54,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -58,6 +71,13 @@ MAX_ENTRIES = 100
 #: … taking at most this many bytes.
 MAX_BYTES = 500 * 1024 * 1024
 MANIFEST = "manifest.json"
+#: Written at the root of a store when linyi-report creates it: the store is recognised by it.
+MARKER = "linyi-report-store.json"
+MARKER_TEXT = '{"format": "linyi-report job store", "version": 1}\n'
+#: Written first into each work or discard directory the store makes under ``tmp/``.
+WORK_MARKER = ".linyi-report-work"
+_KEY = re.compile(r"[0-9a-f]{64}")
+_TMP_NAME = re.compile(r"([0-9a-f]{64})-[A-Za-z0-9_]+")
 #: The inputs of a key, in the order ``--dry-run`` names the first that changed.
 INPUTS = ("notebook", "parameters", "data", "code", "environment")
 #: Libraries whose versions decide what a notebook shows (the kernel is this interpreter).
@@ -84,6 +104,45 @@ LIBRARIES = (
 
 class StoreError(Error, OSError):
     """An entry of the store could not be read back as it was written (changed or removed)."""
+
+    def __reduce__(self):
+        return type(self), (str(self),)
+
+
+class NotAStore(Error):
+    """``--cache-dir`` names something that is not a store made by linyi-report (a file, a
+    directory holding other files) or that overlaps the output, the data, the notebooks or
+    ``--figures``; nothing was touched."""
+
+    def __reduce__(self):
+        return type(self), (str(self),)
+
+
+def _trusted(path: Path) -> bool:
+    """Owned by this user and not writable by group or others (as the validated-data cache)."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    if info.st_mode & 0o022:
+        return False
+    return not hasattr(os, "getuid") or info.st_uid == os.getuid()
+
+
+def _not_writable_by_others(directory: Path) -> None:
+    for path in [directory, *directory.rglob("*")]:
+        with contextlib.suppress(OSError):
+            if not path.is_symlink():
+                mode = os.lstat(path).st_mode
+                if mode & 0o022:
+                    os.chmod(path, mode & 0o7755)
+
+
+def _marked(directory: Path) -> bool:
+    try:
+        return (directory / WORK_MARKER).read_text(encoding="utf-8") == MARKER_TEXT
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def default_store() -> Path:
@@ -192,72 +251,214 @@ def _tree_hashes(directory: Path) -> dict[str, str]:
 
 @dataclass
 class Store:
-    """The store in ``root`` (created when first written)."""
+    """The store in ``root`` (created, with its :data:`MARKER`, when first written)."""
 
     root: Path
 
     def __post_init__(self):
         self.root = Path(self.root).absolute()
 
+    # --- whose directory this is ---------------------------------------------------------------
+
+    def is_store(self) -> bool:
+        """Whether ``root`` is a store linyi-report made (it carries :data:`MARKER`)."""
+        try:
+            return (self.root / MARKER).read_text(encoding="utf-8") == MARKER_TEXT
+        except (OSError, UnicodeDecodeError):
+            return False
+
+    def check(self, others: dict[str, str | os.PathLike] | None = None, option: str = "--cache-dir") -> None:
+        """Raise :class:`NotAStore` unless ``root`` may be used as the store: missing, an empty
+        directory, or a store linyi-report made; and not equal to, inside or containing any of
+        ``others`` (``{"the data directory": path, …}``). Creates and changes nothing."""
+        shown = f"{option} {str(self.root)!r}"
+        try:
+            root = self.root.resolve()
+        except (RuntimeError, OSError) as err:
+            raise NotAStore(f"{shown} cannot be resolved: {err}") from None
+        for what, other in (others or {}).items():
+            other = Path(other).resolve()
+            if root == other:
+                relation = "is"
+            elif other.is_relative_to(root):
+                relation = "contains"
+            elif root.is_relative_to(other):
+                relation = "lies inside"
+            else:
+                continue
+            raise NotAStore(f"{shown} {relation} {what} ({other}); the store must be a directory of its own")
+        probe = root
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        if not probe.is_dir():
+            raise NotAStore(f"{shown}: {probe} is not a directory")
+        if probe != root:
+            return  # missing: created as a store when first written
+        try:
+            empty = next(root.iterdir(), None) is None
+        except OSError as err:
+            raise NotAStore(f"{shown} cannot be read: {err.strerror or err}") from None
+        if not empty and not self.is_store() and not self._adoptable():
+            raise NotAStore(
+                f"{shown} is not a store made by linyi-report (no {MARKER}) and is not empty; "
+                "choose a new or empty directory for the store"
+            )
+
+    def _adoptable(self) -> bool:
+        """A store made before :data:`MARKER` existed: nothing at its root but ``entries/`` and
+        ``tmp/``, every entry one of the store's own and ``tmp/`` empty."""
+        try:
+            names = {p.name for p in self.root.iterdir()}
+            if not names <= {"entries", "tmp"}:
+                return False
+            entries = self.root / "entries"
+            tmp = self.root / "tmp"
+            if tmp.exists() and (tmp.is_symlink() or next(tmp.iterdir(), None) is not None):
+                return False
+            if entries.exists() and (
+                entries.is_symlink() or not all(self._own_entry(e) for e in entries.iterdir())
+            ):
+                return False
+        except OSError:
+            return False
+        return True
+
+    def _create(self) -> None:
+        """Make the store (its root and :data:`MARKER`) if it is not there; mark an adopted one."""
+        if self.is_store():
+            return
+        self.check()  # never mark a directory that is not ours
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # written beside it and renamed in: a run checking the store meanwhile sees it whole or absent
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.root.name}.marker-", dir=self.root.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(MARKER_TEXT)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, self.root / MARKER)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def _own_entry(self, entry: Path) -> bool:
+        """An entry the store made: its name is a key and it holds a manifest of that key."""
+        if not _KEY.fullmatch(entry.name) or entry.is_symlink() or not entry.is_dir():
+            return False
+        try:
+            manifest = json.loads((entry / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return (
+            isinstance(manifest, dict)
+            and manifest.get("key") == entry.name
+            and isinstance(manifest.get("files"), dict)
+        )
+
+    def trusted(self, key: str) -> bool:
+        """Whether every directory and file of the entry is this user's and not writable by others."""
+        entry = self.entry(key)
+        if not _trusted(entry):
+            return False
+        return all(_trusted(p) for p in entry.rglob("*"))
+
+    # --- entries ---------------------------------------------------------------------------------
+
     def entry(self, key: str) -> Path:
         return self.root / "entries" / key
 
     def verify(self, key: str, *, discard: bool = True) -> str:
-        """``"ok"``, ``"missing"`` or ``"corrupt"`` (a file's bytes or the manifest changed). A corrupt
-        entry is removed (unless ``discard`` is False), so its job runs again."""
+        """``"ok"``, ``"missing"``, ``"untrusted"`` (see the module docstring: ignored, never
+        removed) or ``"corrupt"`` (a file's bytes or the manifest changed). A corrupt entry is
+        removed (unless ``discard`` is False, or it is not recognisably the store's own), so its
+        job runs again."""
         entry = self.entry(key)
+        if not entry.exists() and not entry.is_symlink():
+            return "missing"
+        if not self.trusted(key):
+            return "untrusted"
         try:
             manifest = json.loads((entry / MANIFEST).read_text(encoding="utf-8"))
             ok = manifest.get("key") == key and _tree_hashes(entry) == manifest.get("files")
-        except FileNotFoundError:
-            if not entry.exists():
-                return "missing"
-            ok = False
         except (OSError, ValueError, AttributeError):
             ok = False
         if ok:
             return "ok"
-        if discard:
+        if discard and self._own_entry(entry):
             self._discard(entry)
         return "corrupt"
 
     def _discard(self, entry: Path) -> None:
         with contextlib.suppress(OSError):
             # renamed first: a run reading it at the same moment sees it gone, not half gone
-            doomed = Path(tempfile.mkdtemp(prefix=f"{entry.name}-", dir=self._tmp()))
+            doomed = self._marked_tmpdir(entry.name)
             os.rename(entry, doomed / "entry")
             shutil.rmtree(doomed, ignore_errors=True)
 
-    def _tmp(self) -> Path:
+    def _marked_tmpdir(self, key: str) -> Path:
+        """A new directory ``tmp/<key>-XXXX`` holding :data:`WORK_MARKER` (written first)."""
+        self._create()
         tmp = self.root / "tmp"
-        tmp.mkdir(parents=True, exist_ok=True)
-        return tmp
+        tmp.mkdir(exist_ok=True)
+        made = Path(tempfile.mkdtemp(prefix=f"{key}-", dir=tmp))
+        (made / WORK_MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        return made
 
     def workdir(self, key: str) -> Path:
-        """A new empty directory for a job to execute into (commit it with :meth:`commit`)."""
-        return Path(tempfile.mkdtemp(prefix=f"{key}-", dir=self._tmp()))
+        """A new empty directory for a job to execute into (commit it with :meth:`commit`, or
+        remove it with :meth:`release`)."""
+        job = self._marked_tmpdir(key) / "job"
+        job.mkdir()
+        return job
+
+    def release(self, workdir: Path) -> None:
+        """Remove a work directory (and its marked parent) made by :meth:`workdir`."""
+        parent = Path(workdir).parent
+        if _marked(parent) and _TMP_NAME.fullmatch(parent.name) and parent.parent == self.root / "tmp":
+            shutil.rmtree(parent, ignore_errors=True)
 
     def commit(
         self, key: str, workdir: Path, inputs: dict[str, str], name: str, *, replace: bool = False
-    ) -> None:
+    ) -> Path:
         """Write the manifest of ``workdir`` and move it into place as the entry of ``key``, in one
-        rename. If the entry exists already (another run made it), ``workdir`` is dropped, unless
+        rename; return where the job's files now are (the entry, or ``workdir`` itself).
+
+        If the entry exists already (another run made it), ``workdir`` is dropped, unless
         ``replace`` (``--force``: the new execution is the one published), when the old entry is
-        moved aside first."""
+        moved aside first. If the existing entry is not one the store can use or remove (not
+        trusted, or not recognisably its own), ``workdir`` is kept and returned: the run publishes
+        from it and removes it (:meth:`release`)."""
         manifest = {"key": key, "name": name, "inputs": inputs, "files": _tree_hashes(workdir)}
         (workdir / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
-        self.entry(key).parent.mkdir(parents=True, exist_ok=True)
-        if replace and self.entry(key).exists():
+        _not_writable_by_others(workdir)  # whatever the umask: else the entry would not be trusted
+        entries = self.root / "entries"
+        entries.mkdir(exist_ok=True)
+        state = self.verify(key, discard=False)
+        if state == "untrusted" or (state == "corrupt" and not self._own_entry(self.entry(key))):
+            return workdir
+        if state == "ok" and not replace:
+            self.release(workdir)
+            return self.entry(key)
+        if state != "missing":
             self._discard(self.entry(key))
         try:
             os.rename(workdir, self.entry(key))
         except OSError:  # ENOTEMPTY/EEXIST: committed meanwhile by another run
-            shutil.rmtree(workdir, ignore_errors=True)
+            if self.verify(key, discard=False) != "ok":
+                return workdir
+        self.release(workdir)
+        return self.entry(key)
 
-    def files(self, key: str) -> dict[str, bytes]:
+    def files(self, key: str, directory: Path | None = None) -> dict[str, bytes]:
         """The entry's files (relative path → bytes), each checked against the manifest as read;
-        marks the entry used. Raises :class:`StoreError` if any differs or is missing."""
-        entry = self.entry(key)
+        marks the entry used. ``directory``: read a kept work directory instead (see
+        :meth:`commit`). Raises :class:`StoreError` if any differs or is missing, or if the entry
+        is not trusted (see the module docstring)."""
+        entry = self.entry(key) if directory is None else Path(directory)
+        if directory is None and not self.trusted(key):
+            raise StoreError(
+                f"store entry {entry} is not owned by this user or is writable by others: not published"
+            )
         try:
             manifest = json.loads((entry / MANIFEST).read_text(encoding="utf-8"))
             out = {}
@@ -267,8 +468,9 @@ class Store:
                     raise StoreError(f"store entry {entry} changed: {rel} does not match its manifest")
                 out[rel] = data
             now = time.time()
-            with contextlib.suppress(OSError):
-                os.utime(entry / MANIFEST, (now, now))
+            if directory is None:
+                with contextlib.suppress(OSError):
+                    os.utime(entry / MANIFEST, (now, now))
         except StoreError:
             raise
         except (OSError, ValueError, KeyError, TypeError) as err:
@@ -276,13 +478,16 @@ class Store:
         return out
 
     def prune(self, keep: set[str] = frozenset(), max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES):
-        """Remove the least recently used entries beyond ``max_entries`` or ``max_bytes`` (never
-        those in ``keep``), and work directories left by killed runs; return the keys removed."""
+        """Remove the least recently used of the store's own entries beyond ``max_entries`` or
+        ``max_bytes`` (never those in ``keep``, never anything the store did not make), and work
+        directories left by killed runs; return the keys removed."""
         entries_dir = self.root / "entries"
-        if not entries_dir.is_dir():
+        if not self.is_store() or not entries_dir.is_dir() or entries_dir.is_symlink():
             return []
         sized = []
         for entry in entries_dir.iterdir():
+            if not self._own_entry(entry) or not self.trusted(entry.name):
+                continue
             try:
                 used = (entry / MANIFEST).stat().st_mtime
                 size = sum(p.stat().st_size for p in entry.rglob("*") if p.is_file())
@@ -301,12 +506,20 @@ class Store:
         return removed
 
     def _remove_stale_workdirs(self, older_than: float = 24 * 3600) -> None:
-        """Work directories older than a day: their run was killed (a job takes seconds)."""
+        """The store's own work directories older than a day: their run was killed (a job takes
+        seconds). Anything else in ``tmp/`` is left alone."""
         tmp = self.root / "tmp"
-        if not tmp.is_dir():
+        if tmp.is_symlink() or not tmp.is_dir():
             return
         limit = time.time() - older_than
         for work in tmp.iterdir():
             with contextlib.suppress(OSError):
-                if work.stat().st_mtime < limit:
+                if (
+                    _TMP_NAME.fullmatch(work.name)
+                    and not work.is_symlink()
+                    and work.is_dir()
+                    and _marked(work)
+                    and _trusted(work)
+                    and work.stat().st_mtime < limit
+                ):
                     shutil.rmtree(work, ignore_errors=True)
