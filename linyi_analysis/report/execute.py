@@ -119,13 +119,24 @@ def _execute(job: Job, out_dir: Path, timeout: int | None, memory: int | None):
     # the kernel's own log off: ipykernel 7 warns about TCP on localhost, and logs the
     # interrupt jupyter_client sends before shutting a kernel down; errors reach the notebook
     kernel_args = ["--IPKernelApp.log_level=CRITICAL"]
+    # A kernel stopped while another notebook failed can have its heartbeat thread fail as its
+    # sockets close; that traceback (on the stderr the kernel shares with the run) says nothing
+    # the run does not report in one line, so the kernel drops it, and only it.
+    startup = [
+        "'import threading as _t'",
+        "'_t.excepthook = (lambda a, _h=_t.excepthook: None if a.thread is not None "
+        'and a.thread.name == "Heartbeat" else _h(a))\'',
+        "'del _t'",
+    ]
     if memory:
         # set by the kernel itself as it starts, before any cell: it bounds that process (and
         # what it starts), not the worker; the hard limit too, so a cell cannot raise it again
-        kernel_args.append(
-            "--IPKernelApp.exec_lines=['import resource as _r', "
-            f"'_r.setrlimit(_r.RLIMIT_AS, ({memory}, {memory}))', 'del _r']"
-        )
+        startup += [
+            "'import resource as _r'",
+            f"'_r.setrlimit(_r.RLIMIT_AS, ({memory}, {memory}))'",
+            "'del _r'",
+        ]
+    kernel_args.append(f"--IPKernelApp.exec_lines=[{', '.join(startup)}]")
     try:
         return papermill.execute_notebook(
             str(job.notebook),
