@@ -197,7 +197,8 @@ def synthetic_data(factor: int, directory: Path) -> Path:
 
 
 def scaling(repeat: int, work: Path) -> dict:
-    """Loader (full validation, then cached) and summary functions at 1×, 10× and 100× the targets."""
+    """Loader (full validation, then cached), summary functions and the delivery tracker at 1×, 10×
+    and 100× the targets (each function on a new plan: nothing derived beforehand)."""
     code = r"""
 import json, os, sys, time, tempfile
 os.environ["LINYI_CACHE_DIR"] = tempfile.mkdtemp()
@@ -208,15 +209,18 @@ out = {}
 t0 = time.perf_counter(); la.load_tables(d); out["load (validate)"] = time.perf_counter() - t0
 loaders._cache.clear()
 t0 = time.perf_counter(); la.load_tables(d); out["load (cached)"] = time.perf_counter() - t0
-try:
-    from linyi_analysis import analysis
-    fns = {n: getattr(analysis, n) for n in ("summary_by_action", "derived_ratios", "corroboration")}
-except ImportError:
-    fns = {}
-fns["spending_ratios"] = la.spending_ratios
+from linyi_analysis import analysis
+fns = {
+    "summary_by_action": analysis.summary_by_action,
+    "derived_ratios": la.derived_ratios,
+    "corroboration": analysis.corroboration,
+    "spending_ratios": la.spending_ratios,
+    "delivery": lambda plan: plan.delivery(),
+}
 for name, fn in fns.items():
-    fn(d)  # first call pays for loading
-    t0 = time.perf_counter(); fn(d); out[name] = time.perf_counter() - t0
+    fn(la.load_plan(d))  # first call pays for loading
+    plan = la.load_plan(d)  # a new plan: nothing derived yet
+    t0 = time.perf_counter(); fn(plan); out[name] = time.perf_counter() - t0
 print(json.dumps(out))
 """
     results: dict[str, dict[str, float]] = {}
