@@ -4,7 +4,7 @@ status that follows an outcome row a test writes."""
 from __future__ import annotations
 
 import pytest
-from conftest import read_rows, write_rows
+from extra_rows import add_evidence
 
 import linyi_analysis as la
 from linyi_analysis.delivery import STATUSES, delivery, status_counts, track
@@ -127,27 +127,25 @@ def test_status_counts_per_action(tracker):
 
 
 def _add_outcome(data_dir, **values):
-    rows = read_rows(data_dir / "evidence.csv")
-    row = dict.fromkeys(rows[0], "")
-    row.update(
-        fact_id="test_schools_2022",
-        kind="outcome",
-        topic="schools newly built or expanded in 2022 (test row)",
-        period="2022",
-        value="30",
-        unit="schools",
-        scope="citywide",
-        target_id="edu_schools_new_expanded",
-        relation="outcome",
-        action_id="education",
-        quote_zh="测试",
-        url="https://example.org/test",
-        publisher="test publisher",
-        published="2023-03-01",
-        source_type="official_document",
+    """A 2022 outcome for the schools written by the test (extra_rows.add_evidence)."""
+    add_evidence(
+        data_dir,
+        **{
+            "fact_id": "test_schools_2022",
+            "kind": "outcome",
+            "topic": "schools newly built or expanded in 2022 (test row)",
+            "value": "30",
+            "unit": "schools",
+            "target_id": "edu_schools_new_expanded",
+            "relation": "outcome",
+            "action_id": "education",
+            "quote_zh": "测试",
+            "url": "https://example.org/test",
+            "publisher": "test publisher",
+            "published": "2023-03-01",
+            **values,
+        },
     )
-    row.update(values)
-    write_rows(data_dir / "evidence.csv", [*rows, row])
 
 
 @pytest.mark.parametrize(

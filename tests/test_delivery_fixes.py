@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import read_rows, write_rows
+from extra_rows import add_evidence
 
 import linyi_analysis as la
 from linyi_analysis import tables
@@ -62,20 +63,16 @@ def test_delivered_shares_are_derived_once_with_their_formula():
 
 
 def _add_fact(data_dir, **values):
-    rows = read_rows(data_dir / "evidence.csv")
-    row = dict.fromkeys(rows[0], "")
-    row.update(
-        fact_id="test_fact",
-        topic="a fact written by the test",
-        scope="citywide",
-        quote_zh="测试",
-        url="https://example.org/test",
-        publisher="test publisher",
-        published="2023-03-01",
-        source_type="official_document",
-    )
-    row.update(values)
-    write_rows(data_dir / "evidence.csv", [*rows, row])
+    """One evidence row written by the test (extra_rows.add_evidence, with this file's citation)."""
+    written = {
+        "fact_id": "test_fact",
+        "topic": "a fact written by the test",
+        "quote_zh": "测试",
+        "url": "https://example.org/test",
+        "publisher": "test publisher",
+        "published": "2023-03-01",
+    }
+    add_evidence(data_dir, **{**written, **values})
 
 
 @pytest.mark.parametrize("relation", ["context", "history"])
