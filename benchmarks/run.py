@@ -298,20 +298,39 @@ def main() -> int:
         print(f"  {name:<48} {m:8.2f} s  {note}", flush=True)
         return m
 
+    def measure_pair(*pairs: tuple[str, Callable[[], None], str]) -> list[float]:
+        """Like :func:`measure` for several measurements, taken in turns within each repetition."""
+        for _name, fn, _note in pairs:
+            fn()  # warm
+        times: list[list[float]] = [[] for _ in pairs]
+        for _ in range(args.repeat):
+            for i, (_name, fn, _note) in enumerate(pairs):
+                times[i] += timed(fn, 1)
+        medians = []
+        for (name, _fn, note), t in zip(pairs, times, strict=True):
+            m = statistics.median(t)
+            rows.append((name, m, note))
+            med[name] = m
+            print(f"  {name:<48} {m:8.2f} s  {note}", flush=True)
+            medians.append(m)
+        return medians
+
     with tempfile.TemporaryDirectory(prefix="linyi-bench-") as tmp:
         work = Path(tmp)
         env_note = f"{jobs} cores"
         if "report" not in skip:
             print("full report run", flush=True)
-            full = measure(
-                "report: linyi-report (all, HTML, index)", report_run(jobs, work / "r"), f"--jobs {jobs}"
-            )
             nb = work / "trivial.ipynb"
             _trivial_notebook(nb)
-            floor = measure(
-                "floor: 7 trivial notebooks, API + HTML",
-                floor_run(nb, work / "f", 7, jobs),
-                f"{jobs} workers",
+            # taken in turns (report, floor, report, ...): a machine that slows down during the
+            # benchmark slows both alike, and the ratio compares like with like
+            full, floor = measure_pair(
+                ("report: linyi-report (all, HTML, index)", report_run(jobs, work / "r"), f"--jobs {jobs}"),
+                (
+                    "floor: 7 trivial notebooks, API + HTML",
+                    floor_run(nb, work / "f", 7, jobs),
+                    f"{jobs} workers",
+                ),
             )
             ratios["report / floor (goal <= 1.3)"] = full / floor
             # issue 12: incremental runs, beside the floor and the full (--force) run
@@ -335,8 +354,10 @@ def main() -> int:
                     warm=False,
                 )
                 ratios["naive / report (goal >= 4)"] = naive / full
-            one = measure("report with 1 worker", report_run(1, work / "r1"), "--jobs 1")
-            two = measure("report with 2 workers", report_run(2, work / "r2"), "--jobs 2")
+            one, two = measure_pair(
+                ("report with 1 worker", report_run(1, work / "r1"), "--jobs 1"),
+                ("report with 2 workers", report_run(2, work / "r2"), "--jobs 2"),
+            )
             ratios["1 worker / 2 workers (goal >= 1.7)"] = one / two
             ratios["seconds per notebook, 1 worker"] = one / 7
         if "load" not in skip:

@@ -424,11 +424,10 @@ def show_figure(fig, *, alt: str, name: str | None = None, directory: str | os.P
 
         png = next(p for p in save_figure(fig, name, Path(directory)) if p.suffix == ".png").read_bytes()
     else:
-        from .plots import theme
+        from .plots.output import render
 
         buf = io.BytesIO()
-        with theme():  # as save_figure draws it
-            fig.savefig(buf, format="png", metadata={"Software": None}, bbox_inches="tight", pad_inches=0.15)
+        render(fig, buf)  # as save_figure draws it
         png = buf.getvalue()
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close(fig)

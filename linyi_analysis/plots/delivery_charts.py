@@ -11,14 +11,23 @@ from datetime import date
 
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from ..delivery import STATUSES, status_counts
 from ..formatting import human_value, wrap
 from ..periods import parse_period
 from ..plan import Plan, require_plan
 from ..ratios import DECIDED, denominator, derived_ratios
-from .style import GREY, PALETTE, empty_figure, evidence_sources, finish, new_figure, plan_source, themed
+from .style import (
+    GREY,
+    PALETTE,
+    empty_figure,
+    evidence_sources,
+    finish,
+    new_figure,
+    plan_source,
+    themed,
+    values_on_bars,
+)
 
 #: One colour per status, fixed (strong to weak: green, blue, vermilion, orange, purple, grey).
 STATUS_COLOURS = dict(
@@ -66,8 +75,8 @@ def plot_scorecard(plan: Plan, title: str | None = None) -> Figure:
     bars.set_xlabel("commitments")
     bars.set_title(f"Evidence status per action ({as_of})", loc="left")
     bars.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, title="status", title_fontsize=8)
-    bars.xaxis.set_major_locator(MaxNLocator(integer=True))
     bars.grid(axis="y", visible=False)
+    values_on_bars(bars)
 
     outcome.set_title("Committed vs delivered (commitments an outcome decided)", loc="left")
     if decided.empty:

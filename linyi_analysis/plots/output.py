@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import textwrap
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -11,7 +12,7 @@ from matplotlib.figure import Figure
 from ..chart_signature import METADATA
 from ..plan import Plan, load_plan
 from .delivery_charts import plot_scorecard, plot_spending_share
-from .style import theme
+from .style import PAD, theme
 from .summary_charts import plot_corroboration, plot_overview
 from .target_charts import plot_action_targets, plot_changes, plot_composition, plot_percentages
 
@@ -37,13 +38,18 @@ def save_figure(fig: Figure, name: str, directory: str | os.PathLike = "figures"
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
+    for fmt in _METADATA:
+        paths.append(out / f"{name}.{fmt}")
+        render(fig, paths[-1], fmt)
+    return paths
+
+
+def render(fig: Figure, target, fmt: str = "png") -> None:
+    """Write ``fig`` to ``target`` (a path or a binary file) as ``png`` or ``svg``, as the package
+    saves its charts: the theme, the signature, the layout fixed (:func:`_freeze_layout`)."""
     with theme():
         _freeze_layout(fig)
-        for fmt, metadata in _METADATA.items():
-            path = out / f"{name}.{fmt}"
-            fig.savefig(path, format=fmt, metadata=metadata, bbox_inches="tight", pad_inches=0.15)
-            paths.append(path)
-    return paths
+        fig.savefig(target, format=fmt, metadata=_METADATA[fmt])
 
 
 def _freeze_layout(fig: Figure) -> None:
@@ -53,12 +59,59 @@ def _freeze_layout(fig: Figure) -> None:
     writer names clip paths after exact coordinates: rounding to a millionth of the figure makes
     the ids, and so the files, the same in every process.
     """
-    if fig.get_layout_engine() is None:
+    engine = fig.get_layout_engine()
+    if engine is None:
         return
-    fig.draw_without_rendering()  # runs the layout engine
+    engine.execute(fig)  # the layout alone: no drawing
+    # The solver moves the panels once per run, and a label placed in data coordinates (a bar's
+    # value) moves with them: run it again while a title had to be wrapped or a text still
+    # reaches past the figure (twice at most; once is the usual case).
+    for _ in range(2):
+        if not (_rewrap_wide_titles(fig) | _spills(fig)):
+            break
+        engine.execute(fig)
     for ax in fig.axes:
         ax.set_position([round(v, 6) for v in ax.get_position().bounds])
     fig.set_layout_engine("none")
+
+
+def _rewrap_wide_titles(fig: Figure) -> bool:
+    """Wrap again, to fewer characters, any title or caption running past the figure's right edge.
+
+    A chart is saved at its own width (nothing outside the figure is kept), and titles come from
+    the data: the layout engine can make room above or beside a panel, not make a line shorter.
+    Returns whether any text changed (the layout must then be run again).
+    """
+    renderer = fig._get_renderer()
+    right = fig.bbox.x1 - PAD * fig.dpi
+    titles = [t for ax in fig.axes for t in (ax.title, ax._left_title, ax._right_title)]
+    changed = False
+    for text in [*fig.texts, *titles]:
+        if not text.get_visible() or not text.get_text():
+            continue
+        box = text.get_window_extent(renderer)
+        if box.x1 <= right:
+            continue
+        words = text.get_text().split()
+        longest = max(len(line) for line in text.get_text().splitlines())
+        room = max(right - box.x0, 1.0)
+        chars = max(12, int(longest * room / box.width) - 2)
+        text.set_text(textwrap.fill(" ".join(words), chars, break_long_words=False))
+        changed = True
+    return changed
+
+
+def _spills(fig: Figure) -> bool:
+    """Whether a text of the figure or of a panel (a title, a bar's label) reaches into the
+    figure's outer padding or past its edge. (Tick labels and legends the solver places itself.)"""
+    renderer = fig._get_renderer()
+    inner = fig.bbox.padded(-PAD * fig.dpi / 2)
+    for text in [*fig.texts, *(t for ax in fig.axes for t in ax.texts)]:
+        if text.get_visible() and text.get_text():
+            box = text.get_window_extent(renderer)
+            if box.x0 < inner.x0 or box.x1 > inner.x1 or box.y0 < inner.y0 or box.y1 > inner.y1:
+                return True
+    return False
 
 
 def figures(plan: Plan) -> dict[str, Figure]:

@@ -18,11 +18,10 @@ from urllib.parse import urlparse
 
 import matplotlib
 from cycler import cycler
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
-from matplotlib.transforms import ScaledTranslation
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-from ..formatting import human_number
 from ..resources import citation
 
 #: Okabe & Ito's palette, distinguishable with every common colour-vision deficiency.
@@ -35,14 +34,71 @@ WIDTH = 8.0  # inches: a report page's text width at 150 dpi is 1,200 px
 SVG_HASHSALT = "linyi-analysis"  # fixed, so SVG ids are the same on every run
 #: Most rows (bars, dots, panels) one chart draws; beyond, the caption says how many are left out.
 MAX_ROWS = 40
+DPI = 150  # of the saved PNG; the figure is drawn at it throughout
+#: Longest title and caption lines (characters) that fit in ``WIDTH`` at their font sizes.
+TITLE_CHARS = 70
+CAPTION_CHARS = 130
+CAPTION_LINE = 0.13  # inches a caption line takes
+PAD = 0.1  # inches of white around the chart and between its panels
+MARGIN = 0.0125  # of the width: where the title and the caption start (0.1 in)
+
+
+#: seaborn's ``axes_style("whitegrid")`` with ``plotting_context("notebook", font_scale=0.8)``,
+#: written out: importing seaborn (which imports pyplot and urllib) would cost every report kernel
+#: about 0.15 s for these numbers. ``tests/test_style.py`` checks them against seaborn itself.
+#: Left out: what :func:`rc` sets otherwise, and ``image.cmap`` (seaborn's "rocket" exists only once
+#: seaborn is imported; no chart draws an image).
+_SCALE = 0.8  # font_scale, on the "notebook" context's sizes (12 and 11 points)
+SEABORN_WHITEGRID = {
+    "axes.axisbelow": True,
+    "axes.facecolor": "white",
+    "axes.grid": True,
+    "axes.labelcolor": ".15",
+    "axes.labelsize": 12 * _SCALE,
+    "axes.linewidth": 1.25,
+    "axes.spines.bottom": True,
+    "axes.spines.left": True,
+    "axes.spines.right": True,
+    "axes.spines.top": True,
+    "figure.facecolor": "white",
+    "font.size": 12 * _SCALE,
+    "grid.linestyle": "-",
+    "grid.linewidth": 1,
+    "legend.fontsize": 11 * _SCALE,
+    "legend.title_fontsize": 12 * _SCALE,
+    "lines.linewidth": 1.5,
+    "lines.markersize": 6,
+    "lines.solid_capstyle": "round",
+    "patch.edgecolor": "w",
+    "patch.force_edgecolor": True,
+    "patch.linewidth": 1,
+    "text.color": ".15",
+    "xtick.bottom": False,
+    "xtick.color": ".15",
+    "xtick.direction": "out",
+    "xtick.labelsize": 11 * _SCALE,
+    "xtick.major.size": 6,
+    "xtick.major.width": 1.25,
+    "xtick.minor.size": 4,
+    "xtick.minor.width": 1,
+    "xtick.top": False,
+    "ytick.color": ".15",
+    "ytick.direction": "out",
+    "ytick.labelsize": 11 * _SCALE,
+    "ytick.left": False,
+    "ytick.major.size": 6,
+    "ytick.major.width": 1.25,
+    "ytick.minor.size": 4,
+    "ytick.minor.width": 1,
+    "ytick.right": False,
+}
 
 
 @functools.cache
 def rc() -> dict:
-    """The theme's rcParams: seaborn's whitegrid style and notebook context, the palette, fixed ids."""
-    import seaborn as sns
-
-    params = {**sns.axes_style("whitegrid"), **sns.plotting_context("notebook", font_scale=0.8)}
+    """The theme's rcParams: seaborn's whitegrid style and notebook context
+    (:data:`SEABORN_WHITEGRID`), the palette, one font, fixed ids."""
+    params = dict(SEABORN_WHITEGRID)
     params.update(
         {
             "axes.prop_cycle": cycler(color=PALETTE),
@@ -54,8 +110,9 @@ def rc() -> dict:
             "figure.titleweight": "bold",
             "axes.edgecolor": "#BBBBBB",
             "grid.color": "#E6E6E6",
-            "savefig.dpi": 150,
+            "savefig.dpi": DPI,
             "savefig.facecolor": "white",
+            "savefig.bbox": "standard",  # the figure as laid out (a user's "tight" would crop it)
             "svg.hashsalt": SVG_HASHSALT,
             "svg.fonttype": "path",
             "legend.frameon": False,
@@ -88,9 +145,15 @@ def themed(plot: Callable[..., Figure]) -> Callable[..., Figure]:
 
 
 def new_figure(rows: int = 1, heights: list[float] | None = None, width: float = WIDTH, **kw):
-    """A constrained-layout figure with ``rows`` stacked axes sized by ``heights`` (inches)."""
+    """A constrained-layout figure with ``rows`` stacked axes sized by ``heights`` (inches).
+
+    The figure is drawn at the saved resolution on its own Agg canvas: the layout pass and the
+    PNG then share one renderer, so each text is measured once for both (see ``save_figure``).
+    """
     heights = heights or [3.0] * rows
-    fig = Figure(figsize=(width, sum(heights) + 1.2), layout="constrained")
+    layout = ConstrainedLayoutEngine(w_pad=PAD, h_pad=PAD)
+    fig = Figure(figsize=(width, sum(heights) + 1.2), layout=layout, dpi=DPI)
+    FigureCanvasAgg(fig)
     axes = fig.subplots(rows, 1, squeeze=False, height_ratios=heights, **kw)[:, 0]
     return fig, list(axes)
 
@@ -142,11 +205,17 @@ def capped(rows, what: str, limit: int | None = None):
 
 
 def finish(fig: Figure, title: str, caption: str) -> Figure:
-    """Title the figure and put the source caption below it."""
-    fig.suptitle(title, x=0.01, ha="left")
-    text = textwrap.fill(caption, 130)
-    below = fig.transFigure + ScaledTranslation(0, -8 / 72, fig.dpi_scale_trans)  # 8 pt under the figure
-    fig.text(0.01, 0, text, ha="left", va="top", fontsize=7.5, color="#555555", transform=below)
+    """Title the figure and put the source caption at its foot.
+
+    Both are figure-level labels, so the layout engine keeps room for them inside the figure:
+    a chart is saved at its own size (``WIDTH`` wide), with nothing outside it to measure. The
+    figure grows by the caption's lines, so the panels keep the height they were given.
+    """
+    fig.suptitle(textwrap.fill(title, TITLE_CHARS), x=MARGIN, ha="left")
+    text = textwrap.fill(caption, CAPTION_CHARS)
+    fig.supxlabel(text, x=MARGIN, ha="left", fontsize=7.5, color="#555555")
+    width, height = fig.get_size_inches()
+    fig.set_size_inches(width, height + CAPTION_LINE * (text.count("\n") + 1))
     return fig
 
 
@@ -158,10 +227,11 @@ def empty_figure(title: str, message: str, caption: str) -> Figure:
     return finish(fig, title, caption)
 
 
-def human_ticks(ax, axis: str = "x") -> None:
-    """Tick labels in human form (47.3k, 2.2 bn)."""
-    formatter = FuncFormatter(lambda x, _pos: human_number(x))
-    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(formatter)
+def values_on_bars(ax) -> None:
+    """No value scale on a panel whose bars each carry their figure: no ticks, tick labels or grid
+    lines along x (the labels give the figures, the axis label still names the unit). Less to
+    read, and about half the cost of drawing such a panel."""
+    ax.set_xticks([])
 
 
 def unit_axis_label(unit_label: str) -> str:

@@ -14,11 +14,11 @@ from .style import (
     empty_figure,
     evidence_sources,
     finish,
-    human_ticks,
     new_figure,
     plan_source,
     themed,
     unit_axis_label,
+    values_on_bars,
 )
 
 
@@ -53,6 +53,7 @@ def plot_overview(plan: Plan) -> Figure:
     counts.set_xlabel("number (measures, targets)")
     counts.legend(loc="lower right", fontsize=8)
     counts.grid(axis="y", visible=False)
+    values_on_bars(counts)
 
     rate = summary["quantified_percent"].astype(float)
     bars = rates.barh(y, rate.fillna(0), height=0.6, color=PALETTE[2])
@@ -65,6 +66,7 @@ def plot_overview(plan: Plan) -> Figure:
     rates.set_xlabel("measures with at least one quantified target (%)")
     rates.set_title("Quantification rate", loc="left")
     rates.grid(axis="y", visible=False)
+    values_on_bars(rates)
     return finish(fig, title, caption)
 
 
@@ -96,5 +98,5 @@ def plot_corroboration(plan: Plan) -> Figure:
         ax.set_title(f"{wrap(r['indicator'], 60)} — {gap}", loc="left")
         ax.set_xlabel(unit_axis_label(unit))
         ax.grid(axis="y", visible=False)
-        human_ticks(ax)
+        values_on_bars(ax)
     return finish(fig, title, caption)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.transforms import ScaledTranslation
 
 from ..analysis import compositions
 from ..formatting import human_value, wrap
@@ -21,15 +22,16 @@ from .style import (
     capped,
     empty_figure,
     finish,
-    human_ticks,
     kind_colours,
     new_figure,
     plan_source,
     themed,
     unit_axis_label,
+    values_on_bars,
 )
 
 BAR = 0.38  # inches of height per bar
+LEGEND_DROP = 22  # points from a panel's foot to a legend under it (below its axis label)
 
 
 def _caption(note: str = "") -> str:
@@ -68,7 +70,7 @@ def _bars(ax, rows: pd.DataFrame, colours: dict[str, str]) -> None:
     ax.set_xlim(0, max(max(s + w for s, w in zip(starts, widths, strict=True)), 1e-9) * 1.35)
     ax.set_xlabel(unit_axis_label(rows["unit_label"].iloc[0]))
     ax.grid(axis="y", visible=False)
-    human_ticks(ax)
+    values_on_bars(ax)
 
 
 def _legend_above(ax, handles=None, labels=None) -> None:
@@ -214,7 +216,7 @@ def plot_changes(plan: Plan) -> Figure:
         only_rises = not rising.any()
         ax.set_xlabel(("rise, " if only_rises else "") + unit_axis_label(unit))
         ax.grid(axis="y", visible=False)
-        human_ticks(ax)
+        values_on_bars(ax)
     return finish(fig, title, _caption(note))
 
 
@@ -231,7 +233,10 @@ def plot_composition(plan: Plan) -> Figure:
     groups, note = capped(pd.Series(list(dict.fromkeys(parts["group"]))), "totals and pairs", 12)
     groups = list(groups)
     kinds = [parts.loc[parts["group"] == g, "kind"].iloc[0] for g in groups]
-    fig, axes = new_figure(len(groups), [1.4 if k == "parts" else 1.2 for k in kinds])
+    rows = [int((parts["group"] == g).sum()) for g in groups]
+    # a total's panel holds its legend (a line per part); a pair's, two labels of up to two lines
+    heights = [1.2 + 0.2 * n if k == "parts" else 0.8 + 0.45 * n for k, n in zip(kinds, rows, strict=True)]
+    fig, axes = new_figure(len(groups), heights)
     for ax, group, kind in zip(axes, groups, kinds, strict=True):
         mine = parts[parts["group"] == group].reset_index(drop=True)
         unit = mine["unit_label"].iloc[0]
@@ -245,7 +250,9 @@ def plot_composition(plan: Plan) -> Figure:
                 left += value
             ax.set_yticks([0], [f"total\n{human_value(total, unit)}"])
             ax.set_xlim(0, total)
-            ax.legend(loc="upper left", bbox_to_anchor=(0, -0.45), fontsize=8, ncols=1)
+            # under the axis label, at a fixed distance whatever the panel's height
+            below = ax.transAxes + ScaledTranslation(0, -LEGEND_DROP / 72, fig.dpi_scale_trans)
+            ax.legend(loc="upper left", bbox_to_anchor=(0, 0), bbox_transform=below, fontsize=8, ncols=1)
             ax.set_title(wrap(mine["group_label"].iloc[0], 80), loc="left")
         else:
             y = list(range(len(mine)))
@@ -262,5 +269,5 @@ def plot_composition(plan: Plan) -> Figure:
             ax.set_title(wrap(text, 80), loc="left")
         ax.set_xlabel(unit_axis_label(unit))
         ax.grid(axis="y", visible=False)
-        human_ticks(ax)
+        values_on_bars(ax)  # a total's parts: their figures are in its legend
     return finish(fig, title, _caption(note))
