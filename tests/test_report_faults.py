@@ -152,7 +152,7 @@ def test_a_killed_run_loses_nothing_and_leaves_nothing(point, earlier_run, edite
         proc.send_signal(signal.SIGKILL)  # the run only, as `kill -9` or the OOM killer: workers orphaned
     _, rest = proc.communicate(timeout=120)  # (a worker left running would hold its stderr open)
     assert proc.returncode != 0, (
-        f"the run ended before {point}: the kill points are too late for this machine"
+        f"the run ended before {point}: the kill points are too late for this machine\n{rest}"
     )
 
     # Right after the kill: the earlier site, untouched, or (killed once it was swapped in) the new one, whole.

@@ -46,11 +46,6 @@ def summary_path(output: Path) -> Path:
     return output.parent / f".{output.name}.data.json"
 
 
-def side_files(output: Path) -> set[str]:
-    """Names of the files this module keeps beside ``output``."""
-    return {history_path(output).name, summary_path(output).name}
-
-
 def now() -> str:
     """The current time, UTC, to the second, ISO 8601."""
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
