@@ -6,7 +6,7 @@
   (or the lead paragraph, for ``headline`` targets); :func:`unit_check`: its quote uses the
   article's word for its unit;
 - :func:`coverage`: every number in the plan text is accounted for (target, stated measure
-  count, or a listed non-target) — :func:`coverage_rate` gives the share;
+  count, or a listed non-target) — :func:`coverage_percent` gives the percent;
 - :func:`consistency`: components add up to totals, stated measure counts match, ranges are ordered;
 - :func:`discrepancies`: where the article contradicts itself (lead paragraph vs body).
 
@@ -248,11 +248,14 @@ def coverage(plan: Plan, text: str | None = None) -> pd.DataFrame:
     return nums
 
 
-def coverage_rate(plan: Plan, text: str | None = None) -> float:
-    """Share of the plan text's numbers accounted for by the data, from 0 to 1."""
-    require_plan(plan, "coverage_rate()")
-    cov = coverage(plan, text)
-    return float((cov["accounted_by"] != "").mean()) if len(cov) else 1.0
+def coverage_percent(plan: Plan, text: str | None = None) -> float:
+    """Percent (0 to 100) of the plan text's numbers accounted for by the data."""
+    require_plan(plan, "coverage_percent()")
+    return _accounted_percent(coverage(plan, text))
+
+
+def _accounted_percent(cov: pd.DataFrame) -> float:
+    return 100 * float((cov["accounted_by"] != "").mean()) if len(cov) else 100.0
 
 
 def consistency(plan: Plan) -> pd.DataFrame:
@@ -428,12 +431,12 @@ def main() -> int:
     quotes, figures = quote_check(plan, text), figure_check(plan, text)
     cov, cons = coverage(plan, text), consistency(plan)
     placed, units = placement_check(plan, text), unit_check(plan)
-    rate = float((cov["accounted_by"] != "").mean())
+    percent = _accounted_percent(cov)
     print(f"quotes found verbatim: {quotes['found'].sum()}/{len(quotes)}")
     print(f"target figures written in their quotes: {figures['in_quote'].sum()}/{len(figures)}")
     print(f"targets and measures quoted from their own section: {placed['ok'].sum()}/{len(placed)}")
     print(f"target quotes naming their unit: {units['ok'].sum()}/{len(units)}")
-    print(f"coverage of the plan text's numbers: {rate:.1%} ({(cov['accounted_by'] != '').sum()}/{len(cov)})")
+    print(f"coverage of the plan text's numbers: {percent:.1f}% ({(cov['accounted_by'] != '').sum()}/{len(cov)})")
     print(f"consistency checks passed: {cons['ok'].sum()}/{len(cons)}")
     failed = [
         quotes[~quotes["found"]],

@@ -54,7 +54,7 @@ def test_coverage_is_complete(source_text):
     cov = audit.coverage(la.load_plan(), source_text)
     assert len(cov) > 70
     assert (cov["accounted_by"] != "").all(), cov[cov["accounted_by"] == ""]
-    assert audit.coverage_rate(la.load_plan(), source_text) == 1.0
+    assert audit.coverage_percent(la.load_plan(), source_text) == 100.0
 
 
 def test_lead_paragraph_figures_are_headline_targets(source_text):
@@ -139,7 +139,7 @@ def test_coverage_falls_when_a_number_is_unaccounted(source_text, data_copy):
     write_rows(data_copy / "targets.csv", rows)
     cov = audit.coverage(la.load_plan(data_copy), source_text)
     assert cov.loc[cov["accounted_by"] == "", "text"].tolist() == ["80"]
-    assert audit.coverage_rate(la.load_plan(data_copy), source_text) < 1
+    assert 90 < audit.coverage_percent(la.load_plan(data_copy), source_text) < 100  # a percent, not 0-1
 
 
 def test_missing_measure_breaks_the_stated_count(data_copy):
