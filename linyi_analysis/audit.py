@@ -436,7 +436,9 @@ def main() -> int:
     print(f"target figures written in their quotes: {figures['in_quote'].sum()}/{len(figures)}")
     print(f"targets and measures quoted from their own section: {placed['ok'].sum()}/{len(placed)}")
     print(f"target quotes naming their unit: {units['ok'].sum()}/{len(units)}")
-    print(f"coverage of the plan text's numbers: {percent:.1f}% ({(cov['accounted_by'] != '').sum()}/{len(cov)})")
+    print(
+        f"coverage of the plan text's numbers: {percent:.1f}% ({(cov['accounted_by'] != '').sum()}/{len(cov)})"
+    )
     print(f"consistency checks passed: {cons['ok'].sum()}/{len(cons)}")
     failed = [
         quotes[~quotes["found"]],

@@ -387,7 +387,15 @@ class Pool:
         memory: int | None = None,
     ) -> None:
         """Queue ``job``; jobs start in the order submitted."""
-        self._futures[self._executor.submit(_call, job, out_dir, html, timeout, memory)] = job
+        from .publish import signals_held
+
+        # The first submit forks the workers. A Ctrl-C or SIGTERM handled while os.fork() runs
+        # Python's at-fork callbacks (logging's lock) raises KeyboardInterrupt inside one, where
+        # Python prints it as "Exception ignored" and goes on: the run would publish anyway. Held
+        # back during the fork, it is delivered here once the workers are started.
+        with signals_held():
+            future = self._executor.submit(_call, job, out_dir, html, timeout, memory)
+        self._futures[future] = job
 
     def results(self):
         """Yield :class:`Done` or :class:`NotebookFailed` for each job, as each finishes."""

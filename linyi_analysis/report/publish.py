@@ -426,7 +426,7 @@ def publish_together(stages: list[Staging]) -> None:
     Then the old trees are deleted.
     """
     undo = []
-    with _signals_held():
+    with signals_held():
         try:
             for stage in stages:
                 undo.append(stage._swap())
@@ -439,7 +439,7 @@ def publish_together(stages: list[Staging]) -> None:
 
 
 @contextlib.contextmanager
-def _signals_held():
+def signals_held():
     """Hold SIGINT and SIGTERM back for the block, then deliver the first that came (main thread only:
     Python runs signal handlers there, whichever thread the system gave the signal to)."""
     if threading.current_thread() is not threading.main_thread():
