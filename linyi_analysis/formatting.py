@@ -94,7 +94,7 @@ def wrap(text: str, width: int = 34) -> str:
     >>> wrap("Households in old residential communities under renovation", 30)
     'Households in old residential\\ncommunities under renovation'
     """
-    return textwrap.fill(str(text), width=width, break_long_words=False)
+    return textwrap.fill(str(text), width=width)  # a word longer than a line is broken
 
 
 def singular(label: str) -> str:

@@ -394,7 +394,7 @@ def heading(plan: Plan) -> Heading:
 
 
 class Figure:
-    """A rendered chart: a PNG (no timestamp or software tag: same bytes every run) and its alt text.
+    """A rendered chart: a PNG (no timestamp, the package's constant signature: same bytes every run) and its alt text.
 
     In a notebook it shows as the image; its text form is the alt text, so the stored
     output of a chart cell is stable and says what the chart shows.

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 from conftest import PROJECT, read_rows, write_rows
+from matplotlib.collections import PathCollection
 from matplotlib.text import Text
 
 import linyi_analysis as la
@@ -132,3 +133,115 @@ def test_drawing_a_chart_does_not_import_seaborn():
         )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+# --- what a hostile data file does to the layout (each case found by an attack on this change) ---
+
+LONG_WORD = "Supercalifragilistic" * 8  # 160 characters, no space to break at
+
+
+def _hostile(data_copy, case: str):
+    """A copy of the data with one kind of text that the layout must still fit; returns the plan."""
+    targets = read_rows(data_copy / "targets.csv")
+    if case == "long part label":  # a part of a total: its legend entry under the panel
+        for row in targets:
+            if row["target_id"] == "emp_public_welfare_posts_rural":
+                row["indicator"] = " ".join(["Very long indicator wording"] * 10 + ["end"])
+    elif case == "one long word":
+        for row in targets:
+            if row["target_id"] == "urb_pocket_parks":
+                row["indicator"] = LONG_WORD
+    elif case == "long action name":
+        actions = read_rows(data_copy / "actions.csv")
+        for row in actions:
+            if row["action_id"] == "urban":
+                row["name"] = "Actionnamewithoutanyspaces" * 5
+        write_rows(data_copy / "actions.csv", actions)
+    elif case == "long unit label":
+        units = read_rows(data_copy / "units.csv")
+        for row in units:
+            if row["unit"] == "yuan":
+                row["label"] = " ".join(["yuan of the kind with a long name"] * 6)
+        write_rows(data_copy / "units.csv", units)
+    write_rows(data_copy / "targets.csv", targets)
+    return la.load_plan(data_copy)
+
+
+@pytest.mark.parametrize("case", ["long part label", "one long word", "long action name", "long unit label"])
+def test_text_from_hostile_data_stays_inside_every_chart(data_copy, case, recwarn):
+    plan = _hostile(data_copy, case)
+    for name, fig in plots.figures(plan).items():
+        assert png_width(fig) >= WIDTH_PX, name
+        assert outside(fig) == [], (case, name)
+    collapsed = [str(w.message) for w in recwarn if "collapsed" in str(w.message)]
+    assert collapsed == []  # the layout engine never gave up
+
+
+def test_only_unbreakable_text_makes_a_chart_wider(data_copy):
+    plan = _hostile(data_copy, "long unit label")
+    widths = {name: png_width(fig) for name, fig in plots.figures(plan).items()}
+    assert widths["overview"] == WIDTH_PX  # no yuan in it
+    assert widths["action_employment"] > WIDTH_PX  # "≥ 2.2 bn yuan of the kind…" on a bar: one label
+
+
+def test_saving_draws_the_figure_once(monkeypatch):
+    from matplotlib.figure import Figure
+
+    fig = plots.plot_corroboration(la.load_plan())
+    render(fig, io.BytesIO(), "png")  # lays it out
+    draws = []
+    original = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, renderer: draws.append(1) or original(self, renderer))
+    render(fig, io.BytesIO(), "png")
+    render(fig, io.BytesIO(), "svg")
+    assert len(draws) == 2  # one per file, no measuring pass
+
+
+def test_a_users_matplotlib_settings_do_not_change_the_charts(tmp_path):
+    """The committed chart is the oracle: a session with another style and odd settings draws
+    the same bytes."""
+    code = (
+        "import sys, matplotlib, matplotlib.pyplot as plt, linyi_analysis as la;"
+        "from linyi_analysis import plots;"
+        "plt.style.use('seaborn-v0_8-talk'); plt.xkcd();"
+        "matplotlib.rcParams.update({'savefig.transparent': True, 'font.weight': 'bold',"
+        " 'ytick.labelleft': False, 'axes.titlepad': 20, 'svg.id': 'x', 'savefig.bbox': 'tight',"
+        " 'figure.constrained_layout.use': True, 'figure.dpi': 72});"
+        "plots.save_figure(plots.plot_overview(la.load_plan()), 'overview', sys.argv[1])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=PROJECT, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    for suffix in ("png", "svg"):
+        assert (tmp_path / f"overview.{suffix}").read_bytes() == (
+            PROJECT / "figures" / f"overview.{suffix}"
+        ).read_bytes()
+
+
+def test_a_long_history_and_many_sources_do_not_make_a_huge_spending_chart(data_copy):
+    evidence = read_rows(data_copy / "evidence.csv")
+    base = next(r for r in evidence if r["fact_id"] == "spend_share_2019h1")
+    for i in range(400):
+        evidence.append(
+            {
+                **base,
+                "fact_id": f"fx_share_{i}",
+                "period": str(1580 + i),
+                "value": str(60 + i % 20),
+                "url": f"http://bureau-{i}.example.gov.cn/info/{i}.htm",
+                "published": f"{1581 + i}-03-01",
+                "notes": "",
+            }
+        )
+    write_rows(data_copy / "evidence.csv", evidence)
+    fig = plots.plot_spending_share(la.load_plan(data_copy))
+    dots = sum(
+        len(c.get_offsets()) for ax in fig.axes for c in ax.collections if isinstance(c, PathCollection)
+    )
+    assert dots == 40  # plots.MAX_ROWS
+    caption = " ".join(fig.get_supxlabel().split())
+    assert "Only the latest 40 of 405 shares are drawn" in caption  # 400 + the 5 shipped
+    assert "and 397 more sites (see evidence.csv)" in caption  # 8 sites named of 405 (5 shipped)
+    assert fig.get_size_inches()[1] < 8
+    assert outside(fig) == []

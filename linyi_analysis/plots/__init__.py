@@ -1,6 +1,7 @@
 """Charts of the plan: one look, every chart a function from a Plan to a matplotlib Figure.
 
-The only part of the package that imports matplotlib and seaborn. Figures are plain
+The only part of the package that imports matplotlib (the seaborn look is written out in
+:mod:`.style`, so drawing needs no seaborn import). Figures are plain
 :class:`~matplotlib.figure.Figure` objects rendered with Agg (PNG) and the SVG backend;
 :func:`save_figure` writes both, byte-identical from run to run.
 

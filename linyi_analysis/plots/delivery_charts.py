@@ -19,7 +19,9 @@ from ..plan import Plan, require_plan
 from ..ratios import DECIDED, denominator, derived_ratios
 from .style import (
     GREY,
+    MAX_ROWS,
     PALETTE,
+    capped,
     empty_figure,
     evidence_sources,
     finish,
@@ -59,7 +61,9 @@ def plot_scorecard(plan: Plan, title: str | None = None) -> Figure:
     )
     if tracker.empty:
         return empty_figure(title, "No commitments to show.", caption)
-    counts = status_counts(tracker)
+    counts, note = capped(status_counts(tracker), "actions")
+    decided, more = capped(decided, "commitments an outcome decided")
+    caption += note + more
     n, m = len(counts), max(len(decided), 1)
     fig, (bars, outcome) = new_figure(2, [0.6 + 0.45 * n, 0.6 + 0.5 * m])
 
@@ -169,6 +173,13 @@ def plot_spending_share(plan: Plan) -> Figure:
     kinds = sorted({denominator(t) for t in shares["topic"]})
     marker = {d: _MARKERS[i % len(_MARKERS)] for i, d in enumerate(kinds)}
     order = sorted(range(len(shares)), key=lambda i: parse_period(str(shares["period"].iloc[i])).sort_key)
+    note = ""
+    if len(order) > MAX_ROWS:  # the latest periods; the caption says how many were left out
+        note = f" Only the latest {MAX_ROWS} of {len(order):,} shares are drawn; the tables list all."
+        order = order[-MAX_ROWS:]
+    if len(goals) > MAX_ROWS:
+        note += f" Only the first {MAX_ROWS} of {len(goals):,} earlier goals are drawn."
+        goals = goals.iloc[:MAX_ROWS]
     labelled = set()
     for n, i in enumerate(order):
         f = shares.iloc[i]
@@ -220,10 +231,11 @@ def plot_spending_share(plan: Plan) -> Figure:
             linewidth=2.5,
             label=f"plan floor for {p.text}: {symbol}{human_value(t['value'], '%')}",
         )
-    periods = [parse_period(str(x)) for x in [*shares["period"], *goals["period"], *plan["period"]]]
+    drawn = shares["period"].iloc[order] if order else []
+    periods = [parse_period(str(x)) for x in [*drawn, *goals["period"], *plan["period"]]]
     ax.set_xlim(min(p.start.year for p in periods) - 0.5, max(p.end.year for p in periods) + 1.5)
     ax.set_ylim(0, 100)
     ax.set_xlabel("year (each share drawn over its period)")
     ax.set_ylabel("livelihood spending share (%)")
     ax.legend(loc="lower right", fontsize=7.5)
-    return finish(fig, title, caption)
+    return finish(fig, title, caption + note)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import textwrap
+import warnings
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -53,34 +54,42 @@ def render(fig: Figure, target, fmt: str = "png") -> None:
 
 
 def _freeze_layout(fig: Figure) -> None:
-    """Fix the layout at rounded positions before saving.
+    """Lay the figure out so that everything is inside it, then fix the layout at rounded positions.
 
-    The constrained-layout solver's last float bits vary from process to process, and the SVG
-    writer names clip paths after exact coordinates: rounding to a millionth of the figure makes
-    the ids, and so the files, the same in every process.
+    The layout engine runs until nothing needs it again: a title too wide is wrapped to fewer
+    characters; a text still past the edges after a second run (a label that cannot be wrapped, a
+    long unit name), or panels the solver could not fit at all, make the figure larger by what
+    sticks out. The constrained-layout solver's last float bits vary from process to process,
+    and the SVG writer names clip paths after exact coordinates: rounding to a millionth of the
+    figure makes the ids, and so the files, the same in every process. The engine is then
+    removed, so that saving draws the figure once.
     """
     engine = fig.get_layout_engine()
     if engine is None:
         return
-    engine.execute(fig)  # the layout alone: no drawing
-    # The solver moves the panels once per run, and a label placed in data coordinates (a bar's
-    # value) moves with them: run it again while a title had to be wrapped or a text still
-    # reaches past the figure (twice at most; once is the usual case).
-    for _ in range(2):
-        if not (_rewrap_wide_titles(fig) | _spills(fig)):
+    for attempt in range(6):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            engine.execute(fig)  # the layout alone: no drawing
+        collapsed = any("collapsed" in str(w.message) for w in caught)
+        rewrapped = _rewrap_wide_titles(fig)
+        overflow = _overflow(fig)
+        if not (rewrapped or collapsed or any(overflow)):
             break
-        engine.execute(fig)
+        # The solver moves the panels once per run, and a label placed in data coordinates (a
+        # bar's value) moves with them: one more run usually settles it; after that, grow.
+        if collapsed or (attempt > 0 and not rewrapped and any(overflow)):
+            _grow(fig, overflow, collapsed)
     for ax in fig.axes:
         ax.set_position([round(v, 6) for v in ax.get_position().bounds])
-    fig.set_layout_engine("none")
+    fig.set_layout_engine(None)  # (the theme turns the rc layouts off: no engine at all)
 
 
 def _rewrap_wide_titles(fig: Figure) -> bool:
     """Wrap again, to fewer characters, any title or caption running past the figure's right edge.
 
-    A chart is saved at its own width (nothing outside the figure is kept), and titles come from
-    the data: the layout engine can make room above or beside a panel, not make a line shorter.
-    Returns whether any text changed (the layout must then be run again).
+    Titles come from the data: the layout engine can make room above or beside a panel, not make
+    a line shorter. A word longer than the room is broken. Returns whether any text changed.
     """
     renderer = fig._get_renderer()
     right = fig.bbox.x1 - PAD * fig.dpi
@@ -96,22 +105,35 @@ def _rewrap_wide_titles(fig: Figure) -> bool:
         longest = max(len(line) for line in text.get_text().splitlines())
         room = max(right - box.x0, 1.0)
         chars = max(12, int(longest * room / box.width) - 2)
-        text.set_text(textwrap.fill(" ".join(words), chars, break_long_words=False))
-        changed = True
+        wrapped = textwrap.fill(" ".join(words), chars)
+        if wrapped != text.get_text():
+            text.set_text(wrapped)
+            changed = True
     return changed
 
 
-def _spills(fig: Figure) -> bool:
-    """Whether a text of the figure or of a panel (a title, a bar's label) reaches into the
-    figure's outer padding or past its edge. (Tick labels and legends the solver places itself.)"""
-    renderer = fig._get_renderer()
-    inner = fig.bbox.padded(-PAD * fig.dpi / 2)
-    for text in [*fig.texts, *(t for ax in fig.axes for t in ax.texts)]:
-        if text.get_visible() and text.get_text():
-            box = text.get_window_extent(renderer)
-            if box.x0 < inner.x0 or box.x1 > inner.x1 or box.y0 < inner.y0 or box.y1 > inner.y1:
-                return True
-    return False
+def _overflow(fig: Figure) -> tuple[float, float, float, float]:
+    """Inches by which what the figure draws reaches into its outer padding or past its edges:
+    left, bottom, right, top (0 where it does not)."""
+    box = fig.get_tightbbox(fig._get_renderer())  # inches; only what is drawn
+    width, height = fig.get_size_inches()
+    margin = PAD / 2
+    return (
+        max(0.0, margin - box.x0),
+        max(0.0, margin - box.y0),
+        max(0.0, box.x1 - (width - margin)),
+        max(0.0, box.y1 - (height - margin)),
+    )
+
+
+def _grow(fig: Figure, overflow: tuple[float, float, float, float], collapsed: bool) -> None:
+    """Make the figure larger by what sticks out (a quarter wider if the panels did not fit at all)."""
+    left, bottom, right, top = overflow
+    width, height = fig.get_size_inches()
+    extra_w, extra_h = left + right + PAD, bottom + top + (PAD if bottom or top else 0.0)
+    if collapsed and not (left or right or bottom or top):
+        extra_w = width / 4
+    fig.set_size_inches(round(width + extra_w, 2), round(height + extra_h, 2))
 
 
 def figures(plan: Plan) -> dict[str, Figure]:

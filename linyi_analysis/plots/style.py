@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from urllib.parse import urlparse
 
 import matplotlib
+import matplotlib.style
 from cycler import cycler
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -39,6 +40,7 @@ DPI = 150  # of the saved PNG; the figure is drawn at it throughout
 TITLE_CHARS = 70
 CAPTION_CHARS = 130
 CAPTION_LINE = 0.13  # inches a caption line takes
+MAX_SOURCES = 8  # sites a caption names; it counts the others
 PAD = 0.1  # inches of white around the chart and between its panels
 MARGIN = 0.0125  # of the width: where the title and the caption start (0.1 in)
 
@@ -113,6 +115,8 @@ def rc() -> dict:
             "savefig.dpi": DPI,
             "savefig.facecolor": "white",
             "savefig.bbox": "standard",  # the figure as laid out (a user's "tight" would crop it)
+            "figure.autolayout": False,  # no layout engine once the layout is fixed (save_figure)
+            "figure.constrained_layout.use": False,
             "svg.hashsalt": SVG_HASHSALT,
             "svg.fonttype": "path",
             "legend.frameon": False,
@@ -123,8 +127,12 @@ def rc() -> dict:
 
 @contextmanager
 def theme():
-    """Apply the theme inside a ``with`` block only (rcParams are restored afterwards)."""
-    with matplotlib.rc_context(rc()):
+    """Apply the theme inside a ``with`` block only (rcParams are restored afterwards).
+
+    It starts from matplotlib's defaults, not from the session's settings: a user's
+    matplotlibrc or ``rcParams`` (a transparent background, bold text, another style) does not
+    change the package's charts, and the same data gives the same files everywhere."""
+    with matplotlib.style.context(["default", rc()]):
         yield
 
 
@@ -170,12 +178,15 @@ def _short_url(url: str) -> str:
     return f"{parts.netloc}{parts.path}"
 
 
-def evidence_sources(urls, published) -> str:
-    """Official sources in one line: site (date); each site once, in the order given."""
+def evidence_sources(urls, published, limit: int = MAX_SOURCES) -> str:
+    """Official sources in one line: site (date); each site once, in the order given; beyond
+    ``limit`` sites, how many more (a caption does not grow with the data)."""
     seen = {}
     for url, date in zip(urls, published, strict=True):
         seen.setdefault(urlparse(str(url)).netloc, str(date))
-    return "; ".join(f"{site} ({date})" for site, date in seen.items())
+    named = [f"{site} ({date})" for site, date in list(seen.items())[:limit]]
+    more = len(seen) - len(named)
+    return "; ".join(named) + (f"; and {more:,} more sites (see evidence.csv)" if more else "")
 
 
 def register_inline() -> None:

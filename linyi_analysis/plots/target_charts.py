@@ -245,7 +245,7 @@ def plot_composition(plan: Plan) -> Figure:
             for i, r in mine.iterrows():
                 value, share = float(r["value"]), float(r["percent"])
                 colour = GREY if pd.isna(r["target_id"]) else PALETTE[i % len(PALETTE)]
-                label = f"{r['label']}: {human_value(value, unit, exact=True)} ({share:.1f}%)"
+                label = wrap(f"{r['label']}: {human_value(value, unit, exact=True)} ({share:.1f}%)", 90)
                 ax.barh([0], [value], left=left, height=0.6, color=colour, edgecolor="white", label=label)
                 left += value
             ax.set_yticks([0], [f"total\n{human_value(total, unit)}"])
