@@ -88,7 +88,7 @@ class Options:
     cache_dir: Path | None = None  # the job store (``--cache-dir``); None: store.default_store()
     force: bool = False  # execute every notebook, even those in the store
     dry_run: bool = False  # only say what would be reused or executed, and why
-    quiet: bool = False  # the kernels' own stderr (log lines, tracebacks) goes nowhere
+    quiet: bool = False  # the workers' stderr (papermill's warnings) goes nowhere, as kernels' always does
 
 
 @dataclass

@@ -273,14 +273,18 @@ def _worker_init(runner: int, quiet: bool = False) -> None:
     """In a worker: Ctrl-C is the runner's to handle; SIGTERM ends the worker through Python, so
     papermill shuts its kernel down on the way out; the worker ends when the runner does.
 
-    ``quiet``: the worker's standard error (file descriptor 2, which every kernel it starts
-    inherits) goes to the null device: a kernel's own log lines and tracebacks (a kernel that
-    cannot start, "Current working directory doesn't exist" on SIGTERM) never reach the terminal
-    or cron's mail; the runner reports each failure in one line."""
-    if quiet:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)
-        os.close(devnull)
+    Kernels never write to the run's standard error: the worker's file descriptor 2, which every
+    kernel it starts inherits, goes to the null device, so a kernel's own log lines and tracebacks
+    (one that cannot start, one stopped beside a failed notebook, one whose own machinery runs out
+    of memory after a cell did) never reach the terminal or cron's mail; the runner reports each
+    failure in one line. The worker's own messages (papermill's warnings, through ``sys.stderr``)
+    still reach the run's standard error, except under ``quiet``."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    if not quiet:
+        stream = sys.stderr
+        sys.stderr = open(os.dup(2), "w", buffering=1, encoding=stream.encoding, errors=stream.errors)  # noqa: SIM115
+    os.dup2(devnull, 2)
+    os.close(devnull)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
     tempfile.tempdir = None  # forked with the runner's choice cached: look at $TMPDIR again
@@ -349,7 +353,8 @@ class Pool:
     """``workers`` processes running jobs; results come back through :meth:`results` as they finish.
 
     ``html``: the jobs write HTML, so the exporter is made before the workers are forked.
-    ``quiet``: the workers' and their kernels' standard error goes nowhere (see :func:`_worker_init`).
+    ``quiet``: the workers' standard error goes nowhere, as their kernels' always does (see
+    :func:`_worker_init`).
 
     Use as a context manager: leaving it (also by an exception or Ctrl-C) stops the workers,
     and their kernels with them, before it returns. A worker that dies (killed, out of memory)
