@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,16 @@ def evidence_source() -> list[dict]:
         return read_rows(path) + read_rows(path.parent / DELIVERY_SOURCE_NAME)
     except EvidenceSourceNotFound as exc:
         skip_or_fail(str(exc))
+
+
+@pytest.fixture
+def run_env(tmp_path: Path) -> dict:
+    """Environment for a report run: a private TMPDIR (tests check it is left empty) and a marker
+    that names the run's processes. Test files that must also kill or count those processes
+    define their own."""
+    private = tmp_path / "run-tmp"
+    private.mkdir()
+    return {"TMPDIR": str(private), "LINYI_TEST_RUN": uuid.uuid4().hex}
 
 
 @pytest.fixture

@@ -121,7 +121,7 @@ def test_the_theme_is_seaborns_whitegrid_at_font_scale_0_8():
 
 def test_drawing_a_chart_does_not_import_seaborn():
     code = (
-        "import sys, io, linyi_analysis as la; from linyi_analysis import plots;"
+        "import sys, linyi_analysis as la; from linyi_analysis import plots;"
         "plots.save_figure(plots.plot_overview(la.load_plan()), 'o', sys.argv[1]);"
         "print('seaborn' in sys.modules)"
     )

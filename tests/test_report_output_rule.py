@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -33,14 +32,6 @@ pytestmark = pytest.mark.slow
 MEDICAL_SITE = {"index.html", "figures"} | {
     f"{n}.{x}" for n in ("overview", "medical") for x in ("html", "ipynb")
 }
-
-
-@pytest.fixture
-def run_env(tmp_path):
-    """A private TMPDIR for the runs (checked empty afterwards)."""
-    private = tmp_path / "run-tmp"
-    private.mkdir()
-    return {"TMPDIR": str(private), "LINYI_TEST_RUN": uuid.uuid4().hex}
 
 
 def nothing_left(tmp_path: Path, run_env: dict, *parents: Path) -> None:

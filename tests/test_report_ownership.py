@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -22,13 +21,6 @@ from report_site import run_report, tree_hashes
 from linyi_analysis.resources import data_dir as shipped_data
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def run_env(tmp_path):
-    private = tmp_path / "run-tmp"
-    private.mkdir()
-    return {"TMPDIR": str(private), "LINYI_TEST_RUN": uuid.uuid4().hex}
 
 
 def assert_one_line_refusal(proc, why: str) -> None:

@@ -5,7 +5,6 @@ kernel can start under."""
 from __future__ import annotations
 
 import shutil
-import uuid
 
 import nbformat
 import pytest
@@ -13,13 +12,6 @@ from conftest import PROJECT
 from report_site import run_report, tree_hashes
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def run_env(tmp_path):
-    private = tmp_path / "run-tmp"
-    private.mkdir()
-    return {"TMPDIR": str(private), "LINYI_TEST_RUN": uuid.uuid4().hex}
 
 
 def test_a_kernels_own_stderr_never_reaches_the_terminal(tmp_path, run_env):

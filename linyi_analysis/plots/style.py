@@ -47,7 +47,7 @@ MARGIN = 0.0125  # of the width: where the title and the caption start (0.1 in)
 
 #: seaborn's ``axes_style("whitegrid")`` with ``plotting_context("notebook", font_scale=0.8)``,
 #: written out: importing seaborn (which imports pyplot and urllib) would cost every report kernel
-#: about 0.15 s for these numbers. ``tests/test_style.py`` checks them against seaborn itself.
+#: about 0.15 s for these numbers. ``tests/test_chart_layout.py`` checks them against seaborn itself.
 #: Left out: what :func:`rc` sets otherwise, and ``image.cmap`` (seaborn's "rocket" exists only once
 #: seaborn is imported; no chart draws an image).
 _SCALE = 0.8  # font_scale, on the "notebook" context's sizes (12 and 11 points)
