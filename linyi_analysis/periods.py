@@ -16,15 +16,16 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from .errors import Error
+from .errors import Error, ParameterError
 
 __all__ = [
     "FORMS",
     "KINDS",
     "Period",
     "PeriodError",
+    "as_date",
     "parse_period",
     "period_sort_key",
     "sort_periods",
@@ -38,7 +39,8 @@ FORMS = (
 #: The kinds of period, from the shortest reading to the longest.
 KINDS = ("as of date", "partial year", "full year", "multi-year")
 
-_SINGLE = re.compile(r"(\d{4})(?:-(?:H(\d)|Q(\d)|(\d{2})(?:-(\d{2}))?))?")
+# ASCII digits only ([0-9], not \d, which also reads full-width and other scripts' digits).
+_SINGLE = re.compile(r"([0-9]{4})(?:-(?:H([0-9])|Q([0-9])|([0-9]{2})(?:-([0-9]{2}))?))?")
 
 
 class PeriodError(Error, ValueError):
@@ -101,6 +103,8 @@ def _single(text: str, whole: str) -> Period:
     if not m:
         raise PeriodError(whole, f"write {FORMS}")
     year = int(m[1])
+    if year < 1:
+        raise PeriodError(whole, f"year {m[1]} does not exist (years run from 0001)")
     half, quarter, month, day = m[2], m[3], m[4], m[5]
     if half is not None:
         if half not in "12":
@@ -168,3 +172,35 @@ def period_sort_key(text: str) -> tuple[date, int]:
 def sort_periods(periods) -> list[str]:
     """The periods in chronological order (see :func:`period_sort_key`)."""
     return sorted(periods, key=period_sort_key)
+
+
+def as_date(value, what: str = "the date") -> date:
+    """The day ``value`` names: a ``datetime.date``, a ``datetime`` or pandas ``Timestamp`` (its
+    date), or ISO text (``2022-12-31``, or with a time, ``2022-12-31T08:00``). Anything else
+    raises :class:`~linyi_analysis.errors.ParameterError` naming ``what`` it was for.
+
+    >>> import pandas as pd
+    >>> as_date(pd.Timestamp("2022-12-31 08:00")), as_date("2022-12-31")
+    (datetime.date(2022, 12, 31), datetime.date(2022, 12, 31))
+    """
+    why = ""
+    if isinstance(value, datetime):  # a pandas Timestamp is a datetime too
+        if value == value:  # pd.NaT is not equal to itself
+            return value.date()
+    elif isinstance(value, date):
+        return value
+    elif isinstance(value, str) and value.isascii():
+        try:
+            if len(value) > 10 and value[10] in "T ":
+                return datetime.fromisoformat(value).date()
+            period = parse_period(value)
+            if period.form == "date":
+                return period.start
+        except PeriodError as err:
+            why = f": {err.reason}"
+        except ValueError as err:
+            why = f": {err}"
+    raise ParameterError(
+        f"{what} must be a date (a datetime.date, a datetime or pandas Timestamp, or ISO text such as "
+        f"2022-12-31), not {value!r:.60}{why}"
+    )

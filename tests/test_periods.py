@@ -61,6 +61,13 @@ def test_order_is_by_first_day_then_shorter_first():
         ("2022-06/2022-03", "the interval ends (2022-03) before it starts (2022-06)"),
         ("2019 first half", "write a year"),
         ("2021/2022/2023", "one '/'"),
+        # years run from 0001 (datetime.date has no year 0: a ValueError, not a PeriodError, on ce03277)
+        ("0000", "year 0000 does not exist"),
+        ("0000-H1", "year 0000 does not exist"),
+        ("2021/0000", "year 0000 does not exist"),
+        # ASCII digits only, as for numbers: full-width ２０２２ was read as 2022 on ce03277
+        ("２０２２", "write a year"),
+        ("2022-０６", "write a year"),
     ],
 )
 def test_invalid_periods_say_why(text, reason):
