@@ -73,6 +73,8 @@ def summary_by_action(plan: Plan) -> pd.DataFrame:
 
 def corroboration(plan: Plan) -> pd.DataFrame:
     """Each plan figure beside the independent figure for it (evidence with relation ``same_figure``).
+    A commitment stated as a range has no single figure to set beside one: it is left out (the
+    tracker lists such a fact on the commitment's row, with why it does not confirm it).
 
     Columns: target_id, action_id, indicator, unit, unit_label, comparator, plan_value,
     fact_id, period, evidence_value, difference (official − plan, in the unit),
@@ -97,6 +99,7 @@ def corroboration(plan: Plan) -> pd.DataFrame:
         how="left",
         validate="many_to_one",
     )
+    out = out[out["plan_value"].notna()].reset_index(drop=True)
     ratios = derived_ratios(plan.whole).set_index("ratio_id")["value"]
     key = out["fact_id"] + ":{}:" + out["target_id"].astype(str)
     out["difference"] = [ratios.get(k.format("difference")) for k in key]

@@ -310,7 +310,7 @@ def discrepancies(plan: Plan) -> pd.DataFrame:
     body = plan.whole.targets.set_index("target_id")
     gaps = derived_ratios(plan.whole).set_index("ratio_id")["value"]
     rows = []
-    for h in targets[targets["restates"]].to_dict("records"):
+    for h in targets[targets["contradicts"] & (targets["source_part"] == "headline")].to_dict("records"):
         b = body.loc[h["counterpart_id"]]
         same = all(
             (pd.isna(h[c]) and pd.isna(b[c])) or h[c] == b[c]
@@ -352,6 +352,11 @@ EVIDENCE_SOURCE_ENV = "LINYI_EVIDENCE_SOURCE"
 EVIDENCE_SOURCE_NAME = "external-evidence.csv"
 #: The shared file of delivery facts, beside EVIDENCE_SOURCE_NAME (issue 11); its ``note`` is our ``notes``.
 DELIVERY_SOURCE_NAME = "delivery-evidence.csv"
+#: Every shared file of delivery facts: the first, and those of later searches (``delivery-evidence-2026-12-03.csv``),
+#: whose ``note`` starts with the fact's relation (``relation=progress. Confidence: …``).
+DELIVERY_SOURCE_GLOB = "delivery-evidence*.csv"
+#: The shared files' scope words in ours: their ``urban`` is the central city (their README), our ``central_city``.
+SOURCE_SCOPES = {"urban": "central_city"}
 #: Columns copied from the shared file as they are (``unit`` is copied with spaces as underscores).
 COPIED = ("kind", "topic", "period", "value", "unit", "quote_zh", "url", "publisher", "published")
 #: Further columns copied from the delivery file (our name: its name).
@@ -389,10 +394,15 @@ def source_differences(plan: Plan, source: str | os.PathLike | None = None) -> p
     require_plan(plan, "source_differences()")
     path = Path(source) if source else find_evidence_source()
     frames = [pd.read_csv(path, dtype=str, keep_default_na=False)]
-    delivery_path = path.parent / DELIVERY_SOURCE_NAME
-    if delivery_path.is_file():  # the delivery facts (issue 11) are copied from the file beside it
+    for delivery_path in sorted(path.parent.glob(DELIVERY_SOURCE_GLOB)):  # the delivery facts beside it
         delivery = pd.read_csv(delivery_path, dtype=str, keep_default_na=False)
-        frames.append(delivery.rename(columns={"note": "notes"}))
+        # a later file's note starts with the relation: ours holds it in relation, the rest in notes
+        said = delivery["note"].str.extract(r"^relation=([a-z_]+)\.? ?(.*)$", flags=re.DOTALL).fillna("")
+        frames.append(
+            delivery.assign(relation=said[0], notes=delivery["note"].where(said[0] == "", said[1])).drop(
+                columns="note"
+            )
+        )
     src = pd.concat(frames, ignore_index=True).fillna("").set_index("fact_id")
     data = plan.evidence.set_index("fact_id")
     rows = []
@@ -407,12 +417,20 @@ def source_differences(plan: Plan, source: str | os.PathLike | None = None) -> p
         )
     for fact in (f for f in data.index if f in src.index):
         delivery_fact = "source_type" in src and src.at[fact, "source_type"] != ""
-        for col in COPIED + (tuple(DELIVERY_COPIED) if delivery_fact else ()):
+        stated = "relation" in src and src.at[fact, "relation"] != ""  # the note named the relation
+        columns = (
+            COPIED + (tuple(DELIVERY_COPIED) if delivery_fact else ()) + (("relation",) if stated else ())
+        )
+        for col in columns:
             ours, theirs = data.at[fact, col], src.at[fact, col]
             if col == "value":
                 same = (pd.isna(ours) and theirs == "") or (theirs != "" and float(ours) == float(theirs))
             elif col == "unit":
                 same = str(ours) == theirs.replace(" ", "_")
+            elif col == "scope":
+                same = ("" if pd.isna(ours) else str(ours)) == SOURCE_SCOPES.get(theirs, theirs)
+            elif col == "notes" and stated:  # ours may start with a derived figure's formula
+                same = ("" if pd.isna(ours) else str(ours)).endswith(theirs)
             else:
                 same = ("" if pd.isna(ours) else str(ours)) == theirs
             if not same:

@@ -22,7 +22,12 @@ ADDED = {
         (
             "restates",
             "boolean",
-            "A lead-paragraph row restating a body row: the same commitment, counted once",
+            "A lead-paragraph row restating a body row with the same figure: the same commitment, counted once",
+        ),
+        (
+            "contradicts",
+            "boolean",
+            "A row whose counterpart in the other part of the article states another figure: its own commitment",
         ),
         ("label", "string", "The commitment as a person reads it, e.g. `≥ 2.2 bn yuan`"),
     ]

@@ -40,6 +40,38 @@ def _target_kind(comparator: str, unit_kind: str) -> str:
     return unit_kind
 
 
+#: The figure of a target: two rows with all of these equal state the same figure.
+FIGURE_COLUMNS = ("comparator", "value", "value_min", "value_max", "baseline", "unit", "per")
+
+
+def restated(targets: pd.DataFrame) -> tuple[dict[str, str], set[str]]:
+    """What a commitment is, the one definition: the lead-paragraph rows that restate a body row
+    (mapped to it) and the rows of a pair whose two figures differ.
+
+    A lead-paragraph (``headline``) row whose ``counterpart_id`` names a row with the same figure
+    (:data:`FIGURE_COLUMNS`) restates it and counts once, as that row. A pair whose figures differ
+    (the lead paragraph's 2,000 nursing beds, the body's 800) are two commitments, both marked as
+    contradicting: the article contradicts itself, and both figures are followed.
+    """
+    by_id = targets.set_index("target_id")
+    alias, contradicting = {}, set()
+    for t in targets.to_dict("records"):
+        other = t["counterpart_id"]
+        if pd.isna(other) or other not in by_id.index:
+            continue
+        if any(not _same(t[c], by_id.at[other, c]) for c in FIGURE_COLUMNS):
+            contradicting.add(t["target_id"])
+        elif t["source_part"] == "headline":
+            alias[t["target_id"]] = other
+    return alias, contradicting
+
+
+def _same(a, b) -> bool:
+    if pd.isna(a) or pd.isna(b):
+        return pd.isna(a) and pd.isna(b)
+    return str(a) == str(b)
+
+
 def _enrich(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """``targets`` with what tables and charts need beside it (see :attr:`Plan.targets`)."""
     units = tables["units"].set_index("unit")
@@ -53,8 +85,9 @@ def _enrich(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     t["unit_kind"] = unit.map(units["kind"].astype(str)).astype("str")
     kinds = [_target_kind(c, k) for c, k in zip(t["comparator"], t["unit_kind"], strict=True)]
     t["target_kind"] = pd.Categorical(kinds, categories=target_kinds())
-    # A lead-paragraph row that names its body counterpart is the same commitment: counted once.
-    t["restates"] = (t["source_part"] == "headline") & t["counterpart_id"].notna()
+    alias, contradicting = restated(t)
+    t["restates"] = t["target_id"].isin(alias)
+    t["contradicts"] = t["target_id"].isin(contradicting)
     t["label"] = pd.Series([target_label(r) for r in t.to_dict("records")], index=t.index, dtype="str")
     order = t["measure_id"].cat.codes.where(t["measure_id"].notna(), -1)
     # Tables and charts show targets in the order of their measures (goals first), file order within.
@@ -69,8 +102,9 @@ class Plan:
     ``targets``, ``evidence``, ``non_targets``, and any other table of the data package by
     :meth:`table`. ``targets`` carries, beside the columns of ``targets.csv`` (see
     ``la.describe("targets")``): action_name, measure_name, unit_label, unit_kind, target_kind
-    (one of :func:`target_kinds`), restates (a lead-paragraph row restating a body row, which
-    counts once) and label (the figure as a person reads it, ``≥ 2.2 bn yuan``), in the order
+    (one of :func:`target_kinds`), restates (a lead-paragraph row restating a body row with the
+    same figure, which counts once: see :func:`restated`), contradicts (a row whose counterpart
+    states another figure: its own commitment) and label (the figure as a person reads it, ``≥ 2.2 bn yuan``), in the order
     of the measures.
     """
 
@@ -133,12 +167,13 @@ class Plan:
             frame = frame[frame["action_id"].astype(str) == self.action_id].reset_index(drop=True)
         return frame.copy()
 
-    def delivery(self, freshness=None) -> pd.DataFrame:
+    def delivery(self, as_of=None) -> pd.DataFrame:
         """The delivery tracker: one row per commitment with its evidence status, the rule and
-        the facts it rests on, and their sources (:func:`linyi_analysis.delivery.delivery`)."""
+        the facts it rests on, and their sources (:func:`linyi_analysis.delivery.delivery`);
+        ``as_of`` (a date, datetime, pandas Timestamp or ISO text) gives it as it stood that day."""
         from .delivery import delivery
 
-        return delivery(self, freshness)
+        return delivery(self, as_of)
 
     def digest(self) -> str:
         """SHA-256 of exactly the data this plan shows: every table's rows (a cut plan: its

@@ -36,8 +36,13 @@ RATIO_COLUMNS = [
     "calculation",
 ]
 PERCENT = ("percent", "%")
-#: The statuses an outcome decides: their delivered share is derived (kind ``delivered``).
+#: The statuses a figure decides: their delivered share is derived (kind ``delivered``).
 DECIDED = ("met", "exceeded", "not met")
+#: Relations whose facts are compared with the plan here: a ``component`` as its share of the
+#: commitment, a ``same_figure`` as official minus plan. Both compare figures
+#: (:data:`~linyi_analysis.delivery_rules.COMPARING_RELATIONS`), so validation gives each such fact
+#: its figure; an ``outcome`` is compared by the tracker, a ``history`` fact is of another period.
+COMPARED = ("component", "same_figure")
 
 
 def _exact(x) -> str:
@@ -141,12 +146,13 @@ def _derive(plan: Plan) -> pd.DataFrame:
                 **info,
             )
 
-    # Where the lead paragraph restates a body commitment with another figure: the article
+    # Where the lead paragraph states a body commitment with another figure: the article
     # contradicts itself, and the gap is reported (audit.discrepancies), not resolved.
-    for h in targets[targets["restates"]].to_dict("records"):
+    lead = targets[targets["contradicts"] & (targets["source_part"] == "headline")]
+    for h in lead.to_dict("records"):
         b = by_id.loc[h["counterpart_id"]]
-        if pd.isna(h["value"]) or pd.isna(b["value"]) or float(h["value"]) == float(b["value"]):
-            continue
+        if pd.isna(h["value"]) or pd.isna(b["value"]):
+            continue  # a range has no single figure to subtract
         unit = str(h["unit"])
         text = f"{b['indicator']}: lead paragraph minus body"
         info = about(h, "plan", (unit, label[unit]), unit, text, target_id=h["target_id"])
@@ -191,9 +197,11 @@ def _derive(plan: Plan) -> pd.DataFrame:
                 f, "evidence", PERCENT, f["unit"], f"{f['topic']}: share of {whole['topic']}", fact_id=fid
             )
             out.quotient("share", fid, f["value"], f["part_of"], whole["value"], True, **info)
-        if pd.isna(f["target_id"]) or f["relation"] not in ("component", "same_figure"):
+        if pd.isna(f["target_id"]) or str(f["relation"]) not in COMPARED:
             continue
         t = by_id.loc[f["target_id"]]
+        if pd.isna(t["value"]):
+            continue  # a range commitment has no single figure to compare a fact with
         ids = {"fact_id": fid, "target_id": f["target_id"]}
         if f["relation"] == "component":  # a part of a target's quantity
             text = f"{f['topic']}: share of the plan's {t['indicator'].lower()}"
@@ -225,7 +233,7 @@ def _derive(plan: Plan) -> pd.DataFrame:
                 **info,
             )
 
-    # Delivered as a share of the commitment, for each commitment an outcome decided (the scorecard).
+    # Delivered as a share of the commitment, for each commitment a figure decided (the scorecard).
     decided = plan.delivery()
     decided = decided[decided["status"].astype(str).isin(DECIDED)]
     for d in decided.to_dict("records"):
@@ -318,7 +326,12 @@ def _spending(plan: Plan) -> pd.DataFrame:
         sorted(range(len(reported)), key=lambda i: period_sort_key(reported["period"].iloc[i]))
     ]
     denominators = [denominator(t) for t in reported["topic"]]
-    share_targets = targets[targets["target_id"].isin(set(reported["target_id"].dropna()))]
+    # the plan's share targets the reported shares bear on: a percentage with one figure to draw
+    share_targets = targets[
+        targets["target_id"].isin(set(reported["target_id"].dropna()))
+        & (targets["unit_kind"] == "percent")
+        & targets["value"].notna()
+    ]
     rows = [
         {
             "kind": "target",

@@ -304,7 +304,9 @@ def delivery(plan: Plan) -> pd.DataFrame:
         {
             "Indicator": [str(v) for v in d["indicator"]],
             "Commitment": [str(v) for v in d["commitment"]],
-            "Status": [str(v) for v in d["status"]],
+            "Status": [
+                f"{s} (by {b})" if b else str(s) for s, b in zip(d["status"], d["reached_by"], strict=True)
+            ],
             "Evidence": [_text(v) for v in d["evidence_figure"]],
             "Period": [_text(v) for v in d["evidence_period"]],
             "Rule": [_text(v) for v in d["rule"]],

@@ -20,10 +20,11 @@ from datetime import date
 
 import pandas as pd
 
-from .delivery_rules import delivery_problems
+from .delivery_rules import COMPARING_RELATIONS, delivery_problems
 from .errors import DataValidationError, Problem
+from .periods import PeriodError, parse_period
 from .reading import DTYPES
-from .resources import datapackage
+from .resources import citation, datapackage
 
 #: Tables in dependency order: a table's foreign keys point only to tables before it (or itself).
 TABLES = ("actions", "measures", "units", "targets", "non_targets", "evidence", "evidence_searches")
@@ -60,6 +61,7 @@ def validate(
     typed: dict[str, pd.DataFrame] = {}
     partial: set[str] = set()  # tables typed without the rows that broke their column rules
     broken: dict[str, set[str]] = {}  # columns missing from a table: rules reading them do not run
+    reported: set[tuple] = set()  # (file, row, column) of cells whose number could not be read
     for name in TABLES:
         res, frame = resources[name], raw.get(name)
         if frame is None:
@@ -69,6 +71,7 @@ def validate(
         problems += found
         frame, found, unreadable, blanked = _numbers(frame, res)
         problems += found
+        reported |= {(res["path"], row, col) for row, col in blanked}
         present = {**res, "schema": {**res["schema"], "fields": fields}}
         passed, found = _column_rules(
             frame, present, table_schema(present, _foreign_values(name, res, raw)), raw[name]
@@ -88,7 +91,11 @@ def validate(
         broken[name] = {f["name"] for f in missing}
         if len(passed) < len(frame):
             partial.add(name)
-    problems += _row_rules(typed, raw, partial, broken)  # on every row that passed its column rules
+    # on every row that passed its column rules; a cell whose number could not be read is that
+    # problem only: the rules between columns read it as empty, and say nothing more about it
+    problems += [
+        p for p in _row_rules(typed, raw, partial, broken) if (p.file, p.row, p.column) not in reported
+    ]
     if plan is not None:
         problems += _quote_rules(raw, plan)
     if problems:
@@ -343,7 +350,7 @@ def _row_rules(
     # The delivery tracker's rules (delivery_rules.py) read whole tables: they run when none of
     # the tables they read has a missing column (that problem is reported already).
     if not any(rules.broken.get(n) for n in ("targets", "evidence", "evidence_searches")):
-        rules.out += delivery_problems(t, partial)
+        rules.out += delivery_problems(t, partial, since=date.fromisoformat(citation()["date"]))
     return rules.out
 
 
@@ -425,6 +432,19 @@ def _target_rules(rules: _Rules) -> None:
             if comp != "from_to" and present["baseline"]:
                 bad("baseline", f"must be empty unless comparator is 'from_to' (it is {comp!r})")
 
+        if usable("targets", "period"):
+            try:
+                parse_period(str(r["period"]))
+            except PeriodError as err:
+                bad("period", f"{r['period']!r} is not a valid year: {err.reason}")
+        if usable("targets", "counted", "unit", "comparator") and r["counted"] == "cumulative":
+            if unit_kind.get(r["unit"]) == "percent":
+                bad("counted", "is 'cumulative', but a percentage is a level or a share: write 'level'")
+            elif comp in ("from_to", "increase_by"):
+                bad(
+                    "counted",
+                    f"is 'cumulative', but a {comp} change moves a level or a standard: write 'level'",
+                )
         if usable("targets", "unit"):
             unit = r["unit"]
             if unit in unit_words and not unit_words[unit]:
@@ -567,7 +587,8 @@ def _evidence_rules(rules: _Rules) -> None:
         if usable("units", "unit", "kind")
         else {}
     )
-    same_unit = {"same_figure", "component", "history"}  # relations that compare the two figures
+    # relations that compare the two figures (an outcome's unit is checked with the outcome's rules)
+    same_unit = set(COMPARING_RELATIONS) - {"outcome"}
 
     for row, r in zip(ev.index, ev.to_dict("records"), strict=True):
 
@@ -605,12 +626,3 @@ def _evidence_rules(rules: _Rules) -> None:
             written = rules.written("evidence", row, "value")
             for message in _unit_problems(r["value"], written, r["unit"], unit_kind.get(r["unit"])):
                 bad("value", message)
-        if usable("evidence", "published"):
-            published = r["published"]
-            if (
-                isinstance(published, str) and len(published) == 10
-            ):  # YYYY-MM-DD (the pattern is checked before)
-                try:
-                    date.fromisoformat(published)
-                except ValueError:
-                    bad("published", f"{published!r} is not a real date (YYYY-MM-DD)")

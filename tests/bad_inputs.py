@@ -111,7 +111,7 @@ CASES = [
         _cell("targets", "emp_new_jobs", "value", "NaN"),
         "targets.csv",
         "value",
-        "comparator '=' needs a value",
+        "'NaN' is not a number",
     ),
     BadInput(
         "unknown action id",

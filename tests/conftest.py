@@ -47,12 +47,12 @@ def source_text() -> str:
 @pytest.fixture(scope="session")
 def evidence_source() -> list[dict]:
     """The rows of the shared evidence files evidence.csv is copied from: external-evidence.csv and
-    delivery-evidence.csv beside it (skips if absent, fails under CI)."""
-    from linyi_analysis.audit import DELIVERY_SOURCE_NAME, EvidenceSourceNotFound, find_evidence_source
+    the delivery-evidence*.csv files beside it (skips if absent, fails under CI)."""
+    from linyi_analysis.audit import DELIVERY_SOURCE_GLOB, EvidenceSourceNotFound, find_evidence_source
 
     try:
         path = find_evidence_source()
-        return read_rows(path) + read_rows(path.parent / DELIVERY_SOURCE_NAME)
+        return [row for p in [path, *sorted(path.parent.glob(DELIVERY_SOURCE_GLOB))] for row in read_rows(p)]
     except EvidenceSourceNotFound as exc:
         skip_or_fail(str(exc))
 

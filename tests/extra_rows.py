@@ -21,7 +21,8 @@ REPORTED = "fx_spend_share_2020h1"  # evidence: a reported spending share
 
 def _target(base: dict, **values) -> dict:
     row = dict.fromkeys(base, "")
-    row.update(scope="citywide", period="2022", source_part="body", quote=base["quote"], **values)
+    row.update(scope="citywide", period="2022", counted="cumulative", source_part="body", quote=base["quote"])
+    row.update(values)
     return row
 
 
@@ -42,6 +43,7 @@ def add_rows(data_dir: Path) -> dict:
             baseline="1000",
             comparator="from_to",
             unit="yuan_per_year",
+            counted="level",
         ),
         _target(
             jobs,
@@ -63,6 +65,7 @@ def add_rows(data_dir: Path) -> dict:
             value="60",
             comparator=">=",
             unit="percent",
+            counted="level",
         ),
     ]
     write_rows(data_dir / "targets.csv", targets)

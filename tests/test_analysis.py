@@ -215,9 +215,9 @@ def test_corroboration_matches_the_cited_evidence(plan, evidence_source):
     c = analysis.corroboration(plan)
     source = {r["fact_id"]: r for r in evidence_source}
     same = [r for r in evidence_source if r["fact_id"] in set(la.load_evidence()["fact_id"])]
-    assert len(c) == 6 and len(same) > 0
+    assert len(c) == 7 and len(same) > 0
     # the plan's figures, as the article writes them: 297 projects, 36,000 households, 143 parks,
-    # parks of at least 100 mu, a 10% rise of assistance standards, 500 women aided
+    # parks of at least 100 mu, a 10% rise of assistance standards, 500 women aided (restated twice)
     assert c.set_index("fact_id")["plan_value"].to_dict() == {
         "old_projects_2022": 297.0,
         "old_households_2022": 36000.0,
@@ -225,6 +225,7 @@ def test_corroboration_matches_the_cited_evidence(plan, evidence_source):
         "plan_park_rule_100mu": 100.0,
         "plan_assistance_rise_2022": 10.0,
         "plan_cancer_aid_2022": 500.0,
+        "cancer_aid_plan_2022_qilu": 500.0,
     }
     for _, r in c.iterrows():
         cited = source[r["fact_id"]]

@@ -94,7 +94,7 @@ def test_an_impossible_date_is_refused(data_copy):
     row = set_cell(data_copy, "evidence", "old_projects_2022", "published", "2022-13-45")
     assert (
         at(problems_of(data_copy), "evidence.csv", row, "published")
-        == "'2022-13-45' is not a real date (YYYY-MM-DD)"
+        == "'2022-13-45' is not a valid date: month 13 does not exist (01 to 12)"
     )
 
 

@@ -25,17 +25,18 @@ def _widths(container):
 def test_scorecard_counts_statuses_per_action(plan):
     fig = plot_scorecard(plan)
     bars, outcome = fig.axes[:2]
-    # urban, worked by hand: 1 met (district parks), 1 exceeded (pocket parks), 3 plan confirmed
-    # (old community projects and households, park area), 5 with no public evidence.
+    # urban, worked by hand: 3 met (district parks; old community projects and households, by
+    # 2022-06-30), 1 exceeded (pocket parks), 1 plan confirmed (park area), 5 with no public evidence.
     labels = [t.get_text() for t in bars.get_yticklabels()]
     urban = labels.index("urban")
     per_status = [_widths(c)[urban] for c in bars.containers]
-    assert per_status == [1, 1, 0, 0, 3, 5]
+    assert per_status == [3, 1, 0, 0, 1, 5]
     assert sum(sum(_widths(c)) for c in bars.containers) == 42
-    # committed vs delivered: 5 of 5 parks (100%), 170 of 143 pocket parks (118.88%)
+    # committed vs delivered: 297 of 297 projects, 36,261 of 36,000 households, 5 of 5 parks (100%),
+    # 170 of 143 pocket parks (118.88%)
     committed, delivered = outcome.containers
-    assert _widths(committed) == [100.0, 100.0]
-    assert _widths(delivered) == [100.0, round(170 / 143 * 100, 6)]
+    assert _widths(committed) == [100.0] * 4
+    assert _widths(delivered) == [100.0, round(36261 / 36000 * 100, 6), 100.0, round(170 / 143 * 100, 6)]
     texts = [t.get_text() for t in outcome.texts]
     assert "delivered 170 parks (exceeded)" in texts and "committed 143 parks" in texts
 
@@ -45,7 +46,8 @@ def test_scorecard_for_one_action_without_outcomes(plan):
     bars, outcome = fig.axes[:2]
     assert [t.get_text() for t in bars.get_yticklabels()] == ["medical"]
     assert [_widths(c)[0] for c in bars.containers] == [0, 0, 0, 0, 0, 4]
-    assert any("No outcome published (as of 2026-11-28)" in t.get_text() for t in outcome.texts)
+    # the date is the latest search's (evidence_searches.csv: 2026-12-03), not typed in the chart
+    assert any("No outcome published (as of 2026-12-03)" in t.get_text() for t in outcome.texts)
 
 
 def test_spending_history_draws_the_cited_shares_and_floors(plan):

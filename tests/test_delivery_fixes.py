@@ -35,7 +35,9 @@ def test_a_commitment_of_zero_is_undefined_not_a_crash(data_copy, tmp_path, zero
     texts = [t.get_text() for t in outcome.texts]
     assert "delivered 170 parks (exceeded; share undefined: the commitment is 0)" in texts
     _, delivered = outcome.containers
-    assert [round(b.get_width(), 6) for b in delivered] == [100.0, 0.0]  # nothing drawn for undefined
+    # old-community projects 297 of 297 and households 36,261 of 36,000 (met by 2022-06-30), district
+    # parks 5 of 5, pocket parks undefined: nothing drawn
+    assert [round(b.get_width(), 6) for b in delivered] == [100.0, round(36261 / 36000 * 100, 6), 100.0, 0.0]
     assert [p.suffix for p in save_figure(fig, "zero", tmp_path / "figs")] == [".png", ".svg"]
     view = tables.delivery(plan)
     assert view.at["urb_pocket_parks", "Status"] == "exceeded"
@@ -57,6 +59,8 @@ def test_delivered_shares_are_derived_once_with_their_formula():
     assert row["calculation"] == "170 / 143 × 100 ≈ 118.9"
     assert row["formula"] == "pocket_parks_built_2022 / urb_pocket_parks × 100"
     assert sorted(r.index[r["kind"] == "delivered"]) == [
+        "old_households_started_2022_06:delivered:urb_old_community_households",
+        "old_projects_started_2022_06:delivered:urb_old_community_projects",
         "parks_comprehensive_opened_2022:delivered:urb_district_parks",
         "pocket_parks_built_2022:delivered:urb_pocket_parks",
     ]
@@ -91,7 +95,7 @@ def test_a_share_that_does_not_measure_the_commitment_never_decides(data_copy, r
     )
     row = la.load_plan(data_copy).delivery().set_index("target_id").loc["goals_livelihood_spending_share"]
     # it stays in progress on the January–February share (80.8%), as with the shipped data
-    assert row["status"] == "in progress" and row["fact_ids"] == "spend_share_2022_01_02"
+    assert row["status"] == "in progress" and row["fact_id"] == "spend_share_2022_01_02"
     assert (
         f"test_fact (79%, 2022): its relation ({relation}) says it does not measure the commitment"
         in (row["context"])
@@ -111,7 +115,7 @@ def test_a_full_year_share_that_measures_the_commitment_decides(data_copy):
         action_id="goals",
     )
     row = la.load_plan(data_copy).delivery().set_index("target_id").loc["goals_livelihood_spending_share"]
-    assert row["status"] == "not met" and row["fact_ids"] == "test_fact"
+    assert row["status"] == "not met" and row["fact_id"] == "test_fact"
 
 
 @pytest.mark.parametrize(("figure", "status"), [("9", "no public evidence"), ("8", "plan confirmed")])

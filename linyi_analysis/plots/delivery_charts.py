@@ -159,7 +159,8 @@ def plot_spending_share(plan: Plan) -> Figure:
     shares = evidence[evidence["kind"] == "spending_share"]
     goals = evidence[evidence["kind"] == "spending_share_goal"]
     linked = set(shares["target_id"].dropna().astype(str)) | set(goals["target_id"].dropna().astype(str))
-    plan = targets[targets["target_id"].astype(str).isin(linked)]
+    # the floors to draw: linked targets with one figure (a range, e.g. of counties, has none)
+    plan = targets[targets["target_id"].astype(str).isin(linked) & targets["value"].notna()]
     cited = pd.concat([shares, goals])
     sources = evidence_sources(cited["url"], cited["published"])
     caption = (
