@@ -135,7 +135,7 @@ def targets(plan: Plan, kind: str | None = None) -> pd.DataFrame:
         {
             "Indicator": [str(v) for v in t["indicator"]],
             "Target": [target_label(r, exact=True) for r in t.to_dict("records")],
-            "Scope": [str(v) for v in t["scope"]],
+            "Scope": [str(v).replace("_", " ") for v in t["scope"]],  # central_city reads "central city"
             "Year": [str(v) for v in t["period"]],
             "Stated in": [_PART.get(str(v), str(v)) for v in t["source_part"]],
         },

@@ -39,6 +39,7 @@ def test_scorecard_counts_statuses_per_action(plan):
     assert _widths(delivered) == [100.0, round(36261 / 36000 * 100, 6), 100.0, round(170 / 143 * 100, 6)]
     texts = [t.get_text() for t in outcome.texts]
     assert "delivered 170 parks (exceeded)" in texts and "committed 143 parks" in texts
+    assert "delivered 297 projects (met by 2022-06-30)" in texts  # all started by the end of June
 
 
 def test_scorecard_for_one_action_without_outcomes(plan):

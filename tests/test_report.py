@@ -175,10 +175,21 @@ def test_index_links_every_report_with_its_numbers(site):
     for href in hrefs:
         assert (reports / href).is_file(), f"index.html links {href}, which is missing"
     # measures per action as the article lists them (hand-counted); targets as targets.csv holds
-    # them, a lead-paragraph row that names its body counterpart counted once
+    # them, a lead-paragraph row that restates its body counterpart with the same figure counted
+    # once (the 2,000 beds of the lead paragraph and the body's 800 are two commitments)
     measures = {"key_groups": 9, "employment": 4, "education": 4, "medical": 7, "urban": 8, "rural": 6}
     targets = read_rows(PROJECT / "data" / "targets.csv")
-    counted = [t for t in targets if not (t["source_part"] == "headline" and t["counterpart_id"])]
+    by_id = {t["target_id"]: t for t in targets}
+    figure = ("comparator", "value", "value_min", "value_max", "baseline", "unit", "per")
+    counted = [
+        t
+        for t in targets
+        if not (
+            t["source_part"] == "headline"
+            and t["counterpart_id"]
+            and all(t[c] == by_id[t["counterpart_id"]][c] for c in figure)
+        )
+    ]
     rows = {
         re.search(r'href="(\w+)\.html"', r).group(1): r for r in re.findall(r"<tr>.*?</tr>", html, re.S)[1:]
     }

@@ -82,7 +82,7 @@ def plot_scorecard(plan: Plan, title: str | None = None) -> Figure:
     bars.grid(axis="y", visible=False)
     values_on_bars(bars)
 
-    outcome.set_title("Committed vs delivered (commitments an outcome decided)", loc="left")
+    outcome.set_title("Committed vs delivered (commitments a figure decided)", loc="left")
     if decided.empty:
         outcome.set_axis_off()
         outcome.text(
@@ -122,7 +122,16 @@ def plot_scorecard(plan: Plan, title: str | None = None) -> Figure:
         delivered,
         labels=[
             f"delivered {f} ({s}; share undefined: the commitment is 0)" if u else f"delivered {f} ({s})"
-            for f, s, u in zip(decided["evidence_figure"], decided["status"], undefined, strict=True)
+            for f, s, u in zip(
+                decided["evidence_figure"],
+                # met early: "met by 2022-06-30" (the tracker's reached_by)
+                [
+                    f"{s} by {b}" if b else str(s)
+                    for s, b in zip(decided["status"], decided["reached_by"], strict=True)
+                ],
+                undefined,
+                strict=True,
+            )
         ],
         padding=3,
         fontsize=8,
