@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from pathlib import Path
 from ..errors import NotebookFailed
 from ..resources import DATA_DIR_ENV
 
+HELD = {signal.SIGINT, signal.SIGTERM}
 #: Seconds a kernel may take to start and answer (papermill's default is 60).
 START_TIMEOUT = 300
 #: Id given to the cell papermill injects (papermill gives it a random one): the same executed
@@ -108,14 +110,24 @@ def _why(err: Exception, timeout: int | None) -> str:
     return f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__
 
 
-def _worker_init() -> None:
+def _worker_init(runner: int) -> None:
     """In a worker: Ctrl-C is the runner's to handle; SIGTERM ends the worker through Python, so
-    papermill stops its kernel on the way out; nothing reaches the run's standard error."""
+    papermill stops its kernel on the way out; nothing reaches the run's standard error. A worker
+    whose runner is gone (killed outright) exits, and its kernel with it (ipykernel exits when
+    its parent does), instead of waiting for jobs for ever."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD)  # held by the runner while it forked
+
+    def watch():
+        while os.getppid() == runner:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _call(job: Job, out: Path, html: bool, timeout: int | None):
@@ -151,9 +163,18 @@ class Pool:
             exporter()
         context = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         self._executor = ProcessPoolExecutor(
-            self.workers, mp_context=multiprocessing.get_context(context), initializer=_worker_init
+            self.workers,
+            mp_context=multiprocessing.get_context(context),
+            initializer=_worker_init,
+            initargs=(os.getpid(),),
         )
-        self._executor.submit(int).result()  # with fork, every worker starts at the first job
+        # With fork every worker starts at the first job. A Ctrl-C or SIGTERM handled during a
+        # fork runs in an at-fork callback, where Python prints it and goes on: held back meanwhile.
+        signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
+        try:
+            self._executor.submit(int).result()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD)
         return self
 
     def submit(self, job: Job, out: Path, timeout: int | None) -> None:
