@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import PROJECT, read_rows, set_cell
-from report_site import OLDER_CHART, leftovers, read_until, run_report, tree_hashes
+from report_site import leftovers, read_until, run_report, site_problems, tree_hashes
 
 import linyi_analysis as la
 from linyi_analysis.report.parameters import report_actions
@@ -37,14 +37,16 @@ def site(reference_site):
 
 @pytest.fixture
 def existing(tmp_path) -> Path:
-    """A stand-in for the reports of an earlier run (its pages name their data, as a run's do:
-    a run replaces only a site it published)."""
+    """A stand-in for the reports of an earlier run (its marker lists its files, as a run's does:
+    a run replaces only a site it wrote)."""
+    from linyi_analysis.report.site import write_marker
+
     old = tmp_path / "reports"
     (old / "figures").mkdir(parents=True)
-    stamp = '<meta name="linyi-data-sha256" content="0123">'
-    (old / "index.html").write_text(f"{stamp}<p>earlier run</p>")
-    (old / "education.html").write_text(f"{stamp}<p>earlier education report</p>")
-    (old / "figures" / "overview.png").write_bytes(OLDER_CHART)
+    (old / "index.html").write_text("<p>earlier run</p>")
+    (old / "education.html").write_text("<p>earlier education report</p>")
+    (old / "figures" / "overview.png").write_bytes(b"an older chart")
+    write_marker(old, html=True, jobs={})
     return old
 
 
@@ -54,13 +56,18 @@ def existing(tmp_path) -> Path:
 def test_full_run_writes_the_whole_site(site):
     root, proc = site
     reports = root / "reports"
-    expected = {"index.html", "overview.html", "overview.ipynb", "figures"}
+    expected = {"index.html", "overview.html", "overview.ipynb", "figures", "data", ".linyi-report.json"}
     expected |= {f"{a}.{ext}" for a in ACTIONS for ext in ("html", "ipynb")}
     assert {p.name for p in reports.iterdir()} == expected
-    assert leftovers(root) == [], "no build directory, old tree or lock file may remain"
-    assert f"wrote {1 + len(ACTIONS)} reports to" in proc.stdout
+    assert leftovers(root) == [], "no build directory or old site may remain"
+    assert f"published {1 + len(ACTIONS)} reports to" in proc.stdout
     # progress, one line per notebook (stderr is not a terminal here)
-    assert re.findall(r"^\[(\d+)/7\]", proc.stderr, re.M) == [str(i) for i in range(1, 8)]
+    assert sorted(re.findall(r"^(\w+) \(\d+\.\d s\)$", proc.stderr, re.M)) == sorted(["overview", *ACTIONS])
+    assert site_problems(reports, PROJECT / "data") == []
+    # the data the site was made from, for readers and for the next run's "changes since"
+    assert {p.name: p.read_bytes() for p in (reports / "data").iterdir()} == {
+        p.name: p.read_bytes() for p in (PROJECT / "data").iterdir() if p.suffix in (".csv", ".json")
+    }
 
 
 def test_charts_are_those_of_generate_figures_byte_for_byte(site, tmp_path):
@@ -72,7 +79,8 @@ def test_charts_are_those_of_generate_figures_byte_for_byte(site, tmp_path):
     plots.generate_figures(la.load_plan(), reference)
     ours = tree_hashes(root / "reports" / "figures")
     assert ours == tree_hashes(reference)
-    assert tree_hashes(root / "figures") == ours
+    copied = tree_hashes(root / "figures")
+    assert copied.pop(".linyi-report.json") and copied == ours
 
 
 def _rows(html: str) -> list[list[str]]:
@@ -204,7 +212,7 @@ def test_bad_data_is_refused_with_every_problem(existing, data_copy):
     before = tree_hashes(existing)
     proc = run_report("--output", existing, "--data-dir", data_copy)
     assert proc.returncode == 1
-    assert "the data is not valid; nothing was run" in proc.stderr
+    assert "problem in the data" in proc.stderr and "is unchanged" in proc.stderr
     assert "targets.csv" in proc.stderr and "'lots' is not a number" in proc.stderr
     assert tree_hashes(existing) == before and leftovers(existing.parent) == []
 
@@ -212,11 +220,11 @@ def test_bad_data_is_refused_with_every_problem(existing, data_copy):
 def test_output_that_cannot_be_written(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    proc = run_report("--output", blocker / "reports")
+    proc = run_report("--output", blocker / "reports", "--action", "medical")
     assert proc.returncode == 1
-    assert f"cannot write to {blocker}" in proc.stderr
+    assert f"cannot write the site in {blocker}" in proc.stderr
     proc = run_report("--output", blocker)
-    assert proc.returncode == 1 and "exists and is not a directory" in proc.stderr
+    assert proc.returncode == 2 and "exists and is not a directory" in proc.stderr
     assert blocker.read_text() == "not a directory"
 
 
@@ -224,9 +232,9 @@ def test_figures_directory_that_cannot_be_written_is_refused_first(existing, tmp
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     before = tree_hashes(existing)
-    proc = run_report("--output", existing, "--figures", blocker / "figures")
-    assert proc.returncode == 1
-    assert f"cannot write to {blocker / 'figures'}: {blocker} is not a directory" in proc.stderr
+    proc = run_report("--output", existing, "--figures", blocker)
+    assert proc.returncode == 2
+    assert f"--figures '{blocker}' exists and is not a directory; nothing was run" in proc.stderr
     assert "running" not in proc.stderr, "refused before any notebook ran"
     assert tree_hashes(existing) == before
 
@@ -255,9 +263,8 @@ def test_output_in_a_read_only_directory(read_only_dir):
     before = sorted(p.name for p in read_only_dir.iterdir())
     proc = run_report("--output", read_only_dir / "reports", "--action", "medical")
     assert proc.returncode == 1
-    assert f"linyi-report: error: cannot write to {read_only_dir}: " in proc.stderr
+    assert f"linyi-report: error: cannot write the site in {read_only_dir}: " in proc.stderr
     assert f"{read_only_dir / 'reports'} is unchanged" in proc.stderr
-    assert "running" not in proc.stderr, "refused before any notebook ran"
     assert sorted(p.name for p in read_only_dir.iterdir()) == before
 
 
@@ -270,7 +277,7 @@ def test_a_failing_notebook_is_named_and_nothing_is_published(existing, tmp_path
     nbformat.write(nb, notebooks / "action_report.ipynb")
     figures = tmp_path / "figures"
     figures.mkdir()
-    (figures / "keep.png").write_bytes(OLDER_CHART)
+    (figures / "keep.png").write_bytes(b"the user's chart")
     before, figures_before = tree_hashes(existing), tree_hashes(figures)
 
     proc = run_report(
@@ -279,20 +286,22 @@ def test_a_failing_notebook_is_named_and_nothing_is_published(existing, tmp_path
     assert proc.returncode == 1
     message = proc.stderr
     assert "1 notebook failed" in message
-    assert f"action_report.ipynb (action='medical') failed in cell {at + 1}" in message
-    assert "raise RuntimeError" in message and "RuntimeError: the figures do not add up" in message
+    assert re.search(
+        r"action_report.ipynb \(action='medical'\) failed in cell \[\d+\] \('raise RuntimeError", message
+    )
+    assert "RuntimeError: the figures do not add up" in message
     assert tree_hashes(existing) == before, "the earlier reports are untouched"
     assert tree_hashes(figures) == figures_before
     assert leftovers(existing.parent) == []
 
 
 def test_a_run_holding_the_output_makes_another_wait_or_stop(existing):
-    from linyi_analysis.report.publish import Staging
+    from linyi_analysis.report.site import locked
 
     before = tree_hashes(existing)
-    with Staging(existing):
+    with locked([existing.resolve()]):
         proc = run_report("--no-wait", "--output", existing)
-    assert proc.returncode == 75 and "another run is writing" in proc.stderr
+    assert proc.returncode == 75 and "another linyi-report run is writing" in proc.stderr
     assert tree_hashes(existing) == before
 
 
@@ -308,17 +317,12 @@ def test_an_interrupted_run_leaves_the_site_as_it_was(existing, signum):
         env=environ,
     )
     assert proc.stderr.readline().startswith("running 7 notebooks")
-    read_until(proc.stderr, r"^\[1/7\]")  # one notebook done: kernels are running the next ones
+    read_until(proc.stderr, r"^\w+ \(\d+\.\d s\)")  # one notebook done: kernels are running the next ones
     proc.send_signal(signum)
     rest = proc.stderr.read()
     assert proc.wait(timeout=120) == 128 + signum
     assert "interrupted;" in rest and "is unchanged" in rest
     assert tree_hashes(existing) == before and leftovers(existing.parent) == []
-
-
-def test_bad_jobs_value_is_a_usage_error():
-    proc = run_report("--jobs", "0")
-    assert proc.returncode == 2 and "--jobs: must be at least 1" in proc.stderr
 
 
 # --- a second run replaces the site at once -------------------------------------------------
@@ -331,9 +335,16 @@ def test_a_new_run_replaces_the_whole_site(site, tmp_path):
     proc = run_report("--action", "rural", "--no-html", "--quiet", "--output", reports)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == proc.stderr == "", "--quiet prints nothing"
-    assert {p.name for p in reports.iterdir()} == {"overview.ipynb", "rural.ipynb", "figures"}
+    assert {p.name for p in reports.iterdir()} == {
+        "overview.ipynb", "rural.ipynb", "figures", "data", ".linyi-report.json"
+    }  # fmt: skip
     assert leftovers(tmp_path) == []
     # the same notebook, run again on the same data, gives the same outputs
     old = nbformat.read(root / "reports" / "rural.ipynb", as_version=4)
     new = nbformat.read(reports / "rural.ipynb", as_version=4)
     assert [c.get("outputs") for c in new.cells] == [c.get("outputs") for c in old.cells]
+    # --no-html is in what decides reuse: an ordinary run then makes the pages and the index
+    proc = run_report("--action", "rural", "--quiet", "--output", reports, force=False)
+    assert proc.returncode == 0, proc.stderr
+    assert {"index.html", "overview.html", "rural.html"} <= {p.name for p in reports.iterdir()}
+    assert site_problems(reports, PROJECT / "data") == []

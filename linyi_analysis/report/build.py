@@ -145,36 +145,35 @@ def build(options: Options, progress: Progress = lambda event, **info: None) -> 
         if _nothing_changed(plans, output, options.html) and _charts_current(charts_wanted, figures):
             return result
         with contextlib.ExitStack() as stack:
-            pool = _pool(plans, options)  # started before the lock: the workers never hold it
-            stack.enter_context(pool or contextlib.nullcontext())
-            stack.enter_context(
-                site.locked([output, *([figures] if figures else [])], options.wait, _once(progress))
-            )
-            site.recover(output)
-            plans = _decide(
-                jobs, inputs, output, options.force, lambda *a, **k: None
-            )  # again, under the lock
-            pool = pool or stack.enter_context(_pool(plans, options) or contextlib.nullcontext())
-            build_dir = site.new_build(output)
+            pool = stack.enter_context(_pool(plans, options))  # before the lock: workers never hold it
+            build_dir = None
             try:
+                stack.enter_context(
+                    site.locked([output, *filter(None, [figures])], options.wait, _once(progress))
+                )
+                site.recover(output)
+                plans = _decide(jobs, inputs, output, options.force, lambda *a, **k: None)  # again, locked
+                pool = pool or stack.enter_context(_pool(plans, options))  # (the site changed meanwhile)
+                build_dir = site.new_build(output)
                 job_files = _assemble(
                     jobs, plans, inputs, data, tmp, build_dir, output, pool, options, progress
                 )
                 result.executed = [j.name for j in jobs if not plans[j.name].startswith("reuse")]
                 result.reused = [j.name for j in jobs if plans[j.name].startswith("reuse")]
-                write_data(files, build_dir / "data")
-                old, why = changelog.previous_data(output)
+                write_data(
+                    files, build_dir / "data"
+                )  # the data copy: for readers, and the next run's changes
                 if options.html:
-                    _write_index(
-                        jobs, job_files, build_dir, plan, actions, changelog.changes(old, files, why)
-                    )
+                    old, why = changelog.previous_data(output)
+                    sections = changelog.changes(old, files, why)
+                    _write_index(jobs, job_files, build_dir, plan, actions, sections)
                 marked = {
                     n: {"key": inputs[n]["key"], "inputs": inputs[n], "files": f}
                     for n, f in job_files.items()
                 }
                 site.write_marker(build_dir, html=options.html, jobs=marked)
-                new_charts = {p.name: p for p in (build_dir / FIGURES).glob("*") if p.suffix in site.CHARTS}
-                staged, result.charts = site.stage_charts(new_charts, figures) if figures else ([], [])
+                charts = {p.name: p for p in (build_dir / FIGURES).glob("*") if p.suffix in site.CHARTS}
+                staged, result.charts = site.stage_charts(charts, figures) if figures else ([], [])
                 try:
                     result.warnings = site.publish(build_dir, output, staged)
                 except KeyboardInterrupt:
@@ -183,7 +182,7 @@ def build(options: Options, progress: Progress = lambda event, **info: None) -> 
                     raise
                 result.published = True
             except BaseException as err:
-                if pool is not None and not isinstance(pool, contextlib.nullcontext):
+                if pool is not None:
                     pool.stop()  # before the build directory goes: its workers write there
                 if isinstance(err, OSError):
                     raise ReportError(
@@ -200,10 +199,10 @@ class InterruptedAfterPublishing(KeyboardInterrupt):
     """Ctrl-C or SIGTERM came while the new site was being put in place: it is in place."""
 
 
-def _pool(plans: dict[str, str], options: Options) -> Pool | None:
-    """A pool for the jobs to execute (None if none is)."""
+def _pool(plans: dict[str, str], options: Options):
+    """A pool for the jobs to execute (a context giving None if none is)."""
     n = sum(not p.startswith("reuse") for p in plans.values())
-    return Pool(min(options.jobs or default_jobs(), n), options.html) if n else None
+    return Pool(min(options.jobs or default_jobs(), n), options.html) if n else contextlib.nullcontext()
 
 
 def _load(snapshot: Path, source: Path) -> Plan:

@@ -279,9 +279,9 @@ def publish(build: Path, output: Path, charts: list[tuple[Path, Path]]) -> list[
             except OSError as err:
                 problems.append(f"{final} was not updated: {err.strerror or err}")
         if old.exists():
-            shutil.rmtree(old, onerror=lambda *a: problems.append(f"{a[1]}: {a[2][1]}"))
-            if old.exists():
-                problems[-1:] = [f"the previous site is left in {old}: {problems[-1] if problems else ''}"]
+            shutil.rmtree(old, ignore_errors=True)
+            if old.exists():  # e.g. files of another user in it: the site is published all the same
+                problems.append(f"the previous site could not be removed: it is left in {old}")
         return problems
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
