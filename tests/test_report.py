@@ -287,7 +287,8 @@ def test_a_failing_notebook_is_named_and_nothing_is_published(existing, tmp_path
     message = proc.stderr
     assert "1 notebook failed" in message
     assert re.search(
-        r"action_report.ipynb \(action='medical'\) failed in cell \[\d+\] \('raise RuntimeError", message
+        "action_report.ipynb \\(action='medical'\\) failed in cell \\[\\d+\\] \\([\"']raise RuntimeError",
+        message,
     )
     assert "RuntimeError: the figures do not add up" in message
     assert tree_hashes(existing) == before, "the earlier reports are untouched"

@@ -80,6 +80,7 @@ class Options:
     wait: bool = True  # wait for another run on the same output (else Busy)
     force: bool = False  # execute every notebook
     dry_run: bool = False  # only say what would be reused or executed, and why
+    stopped: Callable[[], bool] = lambda: False  # a signal came: publish nothing
 
 
 @dataclass
@@ -143,6 +144,8 @@ def build(options: Options, progress: Progress = lambda event, **info: None) -> 
             return result
         charts_wanted = _site_charts(output) if figures else {}
         if _nothing_changed(plans, output, options.html) and _charts_current(charts_wanted, figures):
+            if options.stopped():
+                raise KeyboardInterrupt
             return result
         with contextlib.ExitStack() as stack:
             pool = stack.enter_context(_pool(plans, options))  # before the lock: workers never hold it
@@ -174,8 +177,10 @@ def build(options: Options, progress: Progress = lambda event, **info: None) -> 
                 site.write_marker(build_dir, html=options.html, jobs=marked)
                 charts = {p.name: p for p in (build_dir / FIGURES).glob("*") if p.suffix in site.CHARTS}
                 staged, result.charts = site.stage_charts(charts, figures) if figures else ([], [])
+                if options.stopped():
+                    raise KeyboardInterrupt
                 try:
-                    result.warnings = site.publish(build_dir, output, staged)
+                    result.warnings = site.publish(build_dir, output, staged, options.stopped)
                 except KeyboardInterrupt:
                     if not build_dir.exists():  # it was swapped in: the signal came during publishing
                         raise InterruptedAfterPublishing from None

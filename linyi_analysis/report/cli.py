@@ -14,7 +14,7 @@ import signal
 import sys
 from pathlib import Path
 
-from ..errors import Error
+from ..errors import DataValidationError, Error
 from .build import InterruptedAfterPublishing, Options, build
 from .execute import default_jobs
 
@@ -162,6 +162,14 @@ class _Progress:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command; return its exit status."""
+    received: list[int] = []
+
+    def interrupted(signum, _frame):  # SIGTERM as Ctrl-C: stop the workers, remove the build
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, interrupted)
     given = sys.argv[1:] if argv is None else argv
     args = parser(quiet="--quiet" in given).parse_args(argv)
     if args.changes:
@@ -169,21 +177,17 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(
         args.action, args.output, args.figures, args.jobs, not args.no_html, args.timeout,
         args.notebooks, args.data_dir, not args.no_wait, args.force, args.dry_run,
+        stopped=lambda: bool(received),  # a signal Python swallowed (in a callback) still stops the run
     )  # fmt: skip
-    received = [signal.SIGINT]
-
-    def terminate(signum, _frame):  # SIGTERM as Ctrl-C: stop the workers, remove the build
-        received[0] = signum
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, terminate)
     progress = _Progress(args.quiet or args.dry_run)
     unchanged = f"{args.output}" + (f" and {args.figures} are" if args.figures else " is") + " unchanged"
     try:
         result = build(options, progress)
     except Error as err:
         first, _, rest = str(err).partition("\n")
-        if "unchanged" not in first:
+        if isinstance(err, DataValidationError):
+            first, rest = f"the data is not valid; nothing was run and {unchanged}.", str(err)
+        elif "unchanged" not in first:
             first += "; nothing was run" if err.exit_code == 2 else f"; {unchanged}"
         lines = [str(f) for f in getattr(err, "failures", [])] if args.quiet else []
         for line in lines or (
@@ -193,10 +197,10 @@ def main(argv: list[str] | None = None) -> int:
         return err.exit_code
     except InterruptedAfterPublishing:
         _say(f"interrupted once the new site was in place in {args.output}")
-        return 128 + received[0]
+        return 128 + (received or [signal.SIGINT])[0]
     except KeyboardInterrupt:
         _say(f"interrupted; {unchanged}")
-        return 128 + received[0]
+        return 128 + (received or [signal.SIGINT])[0]
     finally:
         progress.close()
     for warning in result.warnings:  # the site is published; something around it is not right

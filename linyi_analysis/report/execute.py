@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -65,6 +66,7 @@ def run_job(job: Job, out: Path, *, html: bool = True, timeout: int | None = Non
     start = time.perf_counter()
     # (the worker runs one job at a time: its environment is the job's, and its kernel inherits it)
     os.environ.update({DATA_DIR_ENV: str(job.data), "IPYTHONDIR": str(out / ".ipython"), "TMPDIR": str(out)})
+    tempfile.tempdir = None  # (forked with the runner's choice cached) kernels' connection files go there too
     try:
         nb = papermill.execute_notebook(
             str(job.notebook),

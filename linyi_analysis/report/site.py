@@ -253,17 +253,20 @@ def stage_charts(charts: dict[str, Path], figures: Path) -> tuple[list[tuple[Pat
     return pairs, changed
 
 
-def publish(build: Path, output: Path, charts: list[tuple[Path, Path]]) -> list[str]:
+def publish(build: Path, output: Path, charts: list[tuple[Path, Path]], stopped=lambda: False) -> list[str]:
     """Swap ``build`` in as ``output`` and rename the staged ``charts`` into place, with SIGINT
     and SIGTERM held back until done (they take effect after); delete the old site.
 
     Returns what could not be cleaned up afterwards (the site is published whatever it says).
+    ``stopped()`` true (a signal came, though Python swallowed its exception): nothing is done.
     Raises ``OSError`` only if the swap itself failed: then ``output`` is as it was.
     """
     held = {signal.SIGINT, signal.SIGTERM}
     old = output.parent / f".{output.name}.linyi-old-{secrets.token_hex(4)}"
     signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
+        if stopped():  # a signal came just before they were held
+            raise KeyboardInterrupt
         if output.exists():
             os.rename(output, old)
         try:
