@@ -410,3 +410,29 @@ def test_a_data_file_that_cannot_be_read_is_one_clear_error(tmp_path):
     (tmp_path / ".hidden.csv").write_text("not data")
     assert read_data(tmp_path) == {}
     assert PROJECT.exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"\xff",
+        b"[]",
+        b'{"files": {"../x": "h"}}',
+        b'{"files": {}, "jobs": {"medical": 3}}',
+        b'{"files": {}, "jobs": {"medical": {"key": "k", "files": ["../../etc/passwd"]}}}',
+    ],
+    ids=["not-utf8", "a-list", "a-path-outside", "a-job-of-a-number", "a-job-file-outside"],
+)
+def test_a_damaged_or_forged_marker_is_ignored_with_one_line(text, tmp_path):
+    from linyi_analysis.report.build import _decide
+    from linyi_analysis.report.execute import Job
+
+    s = make_site(tmp_path / "s")
+    (s / site.MARKER).write_bytes(text)
+    notes = []
+    job = Job("medical", PROJECT / "notebooks" / "action_report.ipynb")
+    plans = _decide(
+        [job], {"medical": {"key": "k"}}, s, False, lambda event, **info: notes.append(info["text"])
+    )
+    assert plans == {"medical": "execute  not in the site"}
+    assert len(notes) == 1 and "is damaged" in notes[0] and "every notebook executes" in notes[0]

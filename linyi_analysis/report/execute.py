@@ -26,7 +26,6 @@ from pathlib import Path
 from ..errors import NotebookFailed
 from ..resources import DATA_DIR_ENV
 
-HELD = {signal.SIGINT, signal.SIGTERM}
 #: Seconds a kernel may take to start and answer (papermill's default is 60).
 START_TIMEOUT = 300
 #: Id given to the cell papermill injects (papermill gives it a random one): the same executed
@@ -122,7 +121,6 @@ def _worker_init(runner: int) -> None:
     os.close(devnull)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD)  # held by the runner while it forked
 
     def watch():
         while os.getppid() == runner:
@@ -172,11 +170,10 @@ class Pool:
         )
         # With fork every worker starts at the first job. A Ctrl-C or SIGTERM handled during a
         # fork runs in an at-fork callback, where Python prints it and goes on: held back meanwhile.
-        signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
-        try:
+        from .site import signals_held
+
+        with signals_held():
             self._executor.submit(int).result()
-        finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD)
         return self
 
     def submit(self, job: Job, out: Path, timeout: int | None) -> None:

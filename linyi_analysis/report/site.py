@@ -35,9 +35,9 @@ from pathlib import Path
 from ..errors import Busy, ReportError, UsageError
 
 MARKER = ".linyi-report.json"
-#: The files a site holds, by name (used only when its marker is damaged).
+#: The files a site (or a --figures directory) holds, by name: what a marker may list.
 SITE_FILE = re.compile(
-    r"(index\.html|[\w.-]+\.(html|ipynb)|figures/[\w.-]+\.(png|svg)|data/[\w.-]+\.(csv|json)|\.linyi-report\.json)"
+    r"[\w-][\w.-]*\.(html|ipynb|png|svg)|figures/[\w.-]+\.(png|svg)|data/[\w.-]+\.(csv|json)"
 )
 CHARTS = (".png", ".svg")
 
@@ -54,17 +54,22 @@ def files_of(directory: Path) -> list[str]:
 
 
 def read_marker(directory: Path) -> dict | None:
-    """The marker of ``directory``: None if it has none; ``{"damaged": reason}`` if unreadable."""
+    """The marker of ``directory``: None if it has none; ``{"damaged": reason, …}`` if it cannot
+    be read or is not what a run writes (file names of a site's layout, each job's key and files)."""
     path = directory / MARKER
     if not path.is_file() or path.is_symlink():
         return None
     try:
         marker = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(marker.get("files"), dict) or not isinstance(marker.get("jobs", {}), dict):
-            raise ValueError("not a linyi-report marker")
+        files, jobs = marker["files"], marker.get("jobs", {})
+        names = [*files, *(f for job in jobs.values() for f in job["files"])]
+        if not all(isinstance(n, str) and SITE_FILE.fullmatch(n) for n in names) or not all(
+            isinstance(job["key"], str) and isinstance(job.get("inputs", {}), dict) for job in jobs.values()
+        ):
+            raise ValueError("not a marker linyi-report writes")
         return marker
-    except (OSError, ValueError, AttributeError) as err:  # UnicodeDecodeError is a ValueError
-        return {"damaged": f"{path} is damaged ({err}); it is ignored", "files": {}, "jobs": {}}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as err:  # UnicodeDecodeError too
+        return {"damaged": f"{path} is damaged ({err!r}); it is ignored", "files": {}, "jobs": {}}
 
 
 def write_marker(directory: Path, **content) -> None:
@@ -131,7 +136,11 @@ def strangers_in(site: Path) -> list[str]:
     if marker is None:
         return present
     if "damaged" in marker:
-        return [rel for rel in present if not SITE_FILE.fullmatch(rel) or (site / rel).is_symlink()]
+        return [
+            rel
+            for rel in present
+            if rel != MARKER and (not SITE_FILE.fullmatch(rel) or (site / rel).is_symlink())
+        ]
     return [
         rel for rel in present if rel != MARKER and (rel not in marker["files"] or (site / rel).is_symlink())
     ]
@@ -261,10 +270,8 @@ def publish(build: Path, output: Path, charts: list[tuple[Path, Path]], stopped=
     ``stopped()`` true (a signal came, though Python swallowed its exception): nothing is done.
     Raises ``OSError`` only if the swap itself failed: then ``output`` is as it was.
     """
-    held = {signal.SIGINT, signal.SIGTERM}
     old = output.parent / f".{output.name}.linyi-old-{secrets.token_hex(4)}"
-    signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
+    with signals_held():
         if stopped():  # a signal came just before they were held
             raise KeyboardInterrupt
         if output.exists():
@@ -286,8 +293,25 @@ def publish(build: Path, output: Path, charts: list[tuple[Path, Path]], stopped=
             if old.exists():  # e.g. files of another user in it: the site is published all the same
                 problems.append(f"the previous site could not be removed: it is left in {old}")
         return problems
+
+
+@contextlib.contextmanager
+def signals_held():
+    """SIGINT and SIGTERM only noted during the block, then the first delivered again. (Python runs
+    handlers in the main thread, whichever thread the system gave the signal to: a handler is
+    replaced, not the signal mask, which other threads, e.g. numpy's, do not share.)"""
+    received: list[int] = []
+    saved = {
+        s: signal.signal(s, lambda signum, _: received.append(signum))
+        for s in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
+        for s, handler in saved.items():
+            signal.signal(s, handler)
+        if received:
+            signal.raise_signal(received[0])
 
 
 def remove(build: Path | None) -> None:
