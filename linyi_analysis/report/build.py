@@ -44,25 +44,10 @@ from .parameters import report_actions
 SITE_TITLE = "Linyi 2022 livelihood action plan"
 FIGURES = "figures"
 #: Libraries whose versions decide what a page shows (the kernel runs this interpreter).
-LIBRARIES = [
-    "pandas",
-    "numpy",
-    "pandera",
-    "matplotlib",
-    "seaborn",
-    "pillow",
-    "papermill",
-    "nbclient",
-    "nbconvert",
-    "nbformat",
-    "ipykernel",
-    "ipython",
-    "jupyter_client",
-    "jinja2",
-    "mistune",
-    "pygments",
-    "matplotlib-inline",
-]
+LIBRARIES = (  # noqa: SIM905 (names, read as a list)
+    "pandas numpy pandera matplotlib seaborn pillow papermill nbclient nbconvert nbformat ipykernel ipython "
+    "jupyter_client jinja2 mistune pygments matplotlib-inline"
+).split()
 
 
 @dataclass

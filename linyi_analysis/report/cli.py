@@ -55,73 +55,34 @@ def parser(quiet: bool = False) -> argparse.ArgumentParser:
         "reused. The new site is built beside the output and put in place at once, only when every "
         "notebook has run: a failed or interrupted run leaves the output as it was.",
     )
-    add = p.add_argument
-    add(
-        "--action",
-        action="append",
-        metavar="ID",
-        help="report on this action only (repeatable; default: every action); the overview is always built",
-    )
-    add(
-        "--output",
-        type=Path,
-        default=Path("reports"),
-        metavar="DIR",
-        help="the site (default: reports). It is replaced only if it is missing, empty or a site linyi-report wrote (its .linyi-report.json lists every file); a symbolic link is followed. One that holds other files, or overlaps the data, the notebooks, --figures or the current directory, is refused (exit 2)",
-    )
-    add(
-        "--figures",
-        type=Path,
-        metavar="DIR",
-        help="also put the charts (PNG and SVG) in DIR, with the site; a file there is overwritten only if linyi-report wrote it (DIR/.linyi-report.json lists them), and none is deleted",
-    )
-    add(
-        "--jobs",
-        type=_whole(1, ""),
-        metavar="N",
-        help=f"notebooks run at a time, one kernel each (default: the number of CPUs, here {default_jobs()})",
-    )
-    add("--no-html", action="store_true", help="executed notebooks only: no HTML pages, no index")
-    add(
-        "--quiet",
-        action="store_true",
-        help="print nothing on success (for cron); on failure, one line per failure on stderr",
-    )
-    add(
-        "--timeout",
-        type=_whole(1, " of seconds"),
-        default=600,
-        metavar="SECONDS",
-        help="fail a notebook whose cell runs longer than this (a whole number, at least 1; default 600)",
-    )
-    add(
-        "--notebooks",
-        type=Path,
-        metavar="DIR",
-        help="run the notebooks in DIR (overview.ipynb, action_report.ipynb) instead of the shipped ones",
-    )
-    add(
-        "--data-dir",
-        type=Path,
-        metavar="DIR",
-        help="read the tables from DIR (default: $LINYI_DATA_DIR, else the package's data)",
-    )
-    add(
-        "--no-wait",
-        action="store_true",
-        help="if another run is writing the same output, stop (exit 75) instead of waiting",
-    )
-    add("--force", action="store_true", help="execute every notebook, even those whose inputs did not change")
-    add(
-        "--dry-run",
-        action="store_true",
-        help="list each notebook with 'reuse' or 'execute' and why; run and write nothing",
-    )
-    add(
-        "--changes",
-        action="store_true",
-        help="print what changed in the data since the site in --output was built; run nothing",
-    )
+    flag = {"action": "store_true"}
+    options = [
+        ("--action", {"action": "append", "metavar": "ID"}, "report on this action only (repeatable; "
+         "default: every action); the overview is always built"),
+        ("--output", {"type": Path, "default": Path("reports"), "metavar": "DIR"}, "the site (default: "
+         "reports). It is replaced only if it is missing, empty or a site linyi-report wrote (its "
+         ".linyi-report.json lists every file); a symbolic link is followed. One that holds other files, "
+         "or overlaps the data, the notebooks, --figures or the current directory, is refused (exit 2)"),
+        ("--figures", {"type": Path, "metavar": "DIR"}, "also put the charts (PNG and SVG) in DIR, with "
+         "the site; a file there is overwritten only if linyi-report wrote it (DIR/.linyi-report.json "
+         "lists them), and none is deleted"),
+        ("--jobs", {"type": _whole(1, ""), "metavar": "N"}, "notebooks run at a time, one kernel each "
+         f"(default: the number of CPUs, here {default_jobs()})"),
+        ("--no-html", flag, "executed notebooks only: no HTML pages, no index"),
+        ("--quiet", flag, "print nothing on success (for cron); on failure, one line per failure on stderr"),
+        ("--timeout", {"type": _whole(1, " of seconds"), "default": 600, "metavar": "SECONDS"}, "fail a "
+         "notebook whose cell runs longer than this (a whole number, at least 1; default 600)"),
+        ("--notebooks", {"type": Path, "metavar": "DIR"}, "run the notebooks in DIR (overview.ipynb, "
+         "action_report.ipynb) instead of the shipped ones"),
+        ("--data-dir", {"type": Path, "metavar": "DIR"}, "read the tables from DIR (default: "
+         "$LINYI_DATA_DIR, else the package's data)"),
+        ("--no-wait", flag, "if another run is writing the same output, stop (exit 75) instead of waiting"),
+        ("--force", flag, "execute every notebook, even those whose inputs did not change"),
+        ("--dry-run", flag, "list each notebook with 'reuse' or 'execute' and why; run and write nothing"),
+        ("--changes", flag, "print what changed in the data since the site in --output was built; run nothing"),
+    ]  # fmt: skip
+    for name, keywords, text in options:
+        p.add_argument(name, help=text, **keywords)
     p.quiet = quiet
     return p
 
