@@ -430,9 +430,7 @@ def test_a_damaged_or_forged_marker_is_ignored_with_one_line(text, tmp_path):
     s = make_site(tmp_path / "s")
     (s / site.MARKER).write_bytes(text)
     notes = []
-    job = Job("medical", PROJECT / "notebooks" / "action_report.ipynb")
-    plans = _decide(
-        [job], {"medical": {"key": "k"}}, s, False, lambda event, **info: notes.append(info["text"])
-    )
+    job = Job("medical", PROJECT / "notebooks" / "action_report.ipynb", provenance={"key": "k"})
+    plans = _decide([job], s, False, lambda event, **info: notes.append(info["text"]))
     assert plans == {"medical": "execute  not in the site"}
     assert len(notes) == 1 and "is damaged" in notes[0] and "every notebook executes" in notes[0]

@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -74,17 +74,22 @@ class Result:
 
     output: Path
     jobs: list[str]
+    lines: list[str]  # one line per notebook: reuse or execute, and why (``--dry-run``)
+    figures: Path | None = None
     executed: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
     published: bool = False  # a new site is in place
     charts: list[str] = field(default_factory=list)  # chart files new or changed in --figures
-    figures: Path | None = None
-    lines: list[str] = field(default_factory=list)  # --dry-run: one line per notebook
     warnings: list[str] = field(default_factory=list)  # said after publishing (the site is in place)
     seconds: float = 0.0
 
 
+class InterruptedAfterPublishing(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM came while the new site was being put in place: it is in place."""
+
+
 Progress = Callable[..., None]
+REUSE = "reuse"
 
 
 def build(options: Options, progress: Progress = lambda event, **info: None) -> Result:
@@ -98,37 +103,23 @@ def build(options: Options, progress: Progress = lambda event, **info: None) -> 
     started = time.perf_counter()
     try:
         source = resolve_data_dir(options.data_dir)
-    except (RuntimeError, OSError) as err:  # a symbolic link loop
-        raise ReportError(f"data directory {options.data_dir}: {err}") from None
+        books = {n: notebook_path(n, options.notebooks) for n in (OVERVIEW, ACTION_REPORT)}
+    except (RuntimeError, OSError) as err:  # a missing notebook, a symbolic link loop
+        raise ReportError(f"{err}") from None
     if not source.is_dir():
         raise ReportError(f"data directory not found: {source}")
-    notebooks = options.notebooks or notebook_dir()
-    output, figures = site.check_destinations(
-        options.output, options.figures, {"the data directory": source, "the notebooks directory": notebooks}
-    )
-    try:
-        books = {n: notebook_path(n, options.notebooks) for n in (OVERVIEW, ACTION_REPORT)}
-    except FileNotFoundError as err:
-        raise ReportError(str(err)) from None
+    inputs = {"the data directory": source, "the notebooks directory": options.notebooks or notebook_dir()}
+    output, figures = site.check_destinations(options.output, options.figures, inputs)
     files = read_data(source)
     with _run_dir() as tmp:
         plan = _load(write_data(files, tmp / "data"), source)
-        actions = _chosen(options.actions, plan)
-        names = dict(zip(plan.actions["action_id"].astype(str), plan.actions["name"], strict=True))
-        data = {"overview": files, **packages(files, actions)}
-        jobs = [Job("overview", books[OVERVIEW], {"figures_dir": FIGURES}, f"{SITE_TITLE}: overview")]
-        jobs += [
-            Job(a, books[ACTION_REPORT], {"action": a, "figures_dir": FIGURES}, f"{SITE_TITLE}: {names[a]}")
-            for a in actions
-        ]
-        inputs = {j.name: job_inputs(j, data[j.name], options.html) for j in jobs}
-        plans = _decide(jobs, inputs, output, options.force, progress)
-        result = Result(output, [j.name for j in jobs], figures=figures)
-        result.lines = [f"{j.name:<{max(map(len, plans))}}  {plans[j.name]}" for j in jobs]
-        if options.dry_run:
-            return result
-        charts_wanted = _site_charts(output) if figures else {}
-        if _nothing_changed(plans, output, options.html) and _charts_current(charts_wanted, figures):
+        jobs = _jobs(plan, _chosen(options.actions, plan), books, files, tmp, options.html)
+        plans = _decide(jobs, output, options.force, progress)
+        width = max(len(j.name) for j in jobs)
+        result = Result(
+            output, [j.name for j in jobs], [f"{j.name:<{width}}  {plans[j.name]}" for j in jobs], figures
+        )
+        if options.dry_run or _nothing_changed(plans, output, figures, options.html):
             if options.stopped():
                 raise KeyboardInterrupt
             return result
@@ -136,30 +127,15 @@ def build(options: Options, progress: Progress = lambda event, **info: None) -> 
             pool = stack.enter_context(_pool(plans, options))  # before the lock: workers never hold it
             build_dir = None
             try:
-                stack.enter_context(
-                    site.locked([output, *filter(None, [figures])], options.wait, _once(progress))
-                )
+                stack.enter_context(site.locked([output, *filter(None, [figures])], options.wait, progress))
                 site.recover(output)
-                plans = _decide(jobs, inputs, output, options.force, lambda *a, **k: None)  # again, locked
+                plans = _decide(jobs, output, options.force)  # again, under the lock
                 pool = pool or stack.enter_context(_pool(plans, options))  # (the site changed meanwhile)
                 build_dir = site.new_build(output)
-                job_files = _assemble(
-                    jobs, plans, inputs, data, tmp, build_dir, output, pool, options, progress
-                )
-                result.executed = [j.name for j in jobs if not plans[j.name].startswith("reuse")]
-                result.reused = [j.name for j in jobs if plans[j.name].startswith("reuse")]
-                write_data(
-                    files, build_dir / "data"
-                )  # the data copy: for readers, and the next run's changes
-                if options.html:
-                    old, why = changelog.previous_data(output)
-                    sections = changelog.changes(old, files, why)
-                    _write_index(jobs, job_files, build_dir, plan, actions, sections)
-                marked = {
-                    n: {"key": inputs[n]["key"], "inputs": inputs[n], "files": f}
-                    for n, f in job_files.items()
-                }
-                site.write_marker(build_dir, html=options.html, jobs=marked)
+                job_files = _assemble(jobs, plans, build_dir, output, pool, options, progress)
+                result.executed = [j.name for j in jobs if not plans[j.name].startswith(REUSE)]
+                result.reused = [j.name for j in jobs if plans[j.name].startswith(REUSE)]
+                _write(build_dir, files, jobs, job_files, plan, output, options.html)
                 charts = {p.name: p for p in (build_dir / FIGURES).glob("*") if p.suffix in site.CHARTS}
                 staged, result.charts = site.stage_charts(charts, figures) if figures else ([], [])
                 if options.stopped():
@@ -185,16 +161,6 @@ def build(options: Options, progress: Progress = lambda event, **info: None) -> 
     return result
 
 
-class InterruptedAfterPublishing(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM came while the new site was being put in place: it is in place."""
-
-
-def _pool(plans: dict[str, str], options: Options):
-    """A pool for the jobs to execute (a context giving None if none is)."""
-    n = sum(not p.startswith("reuse") for p in plans.values())
-    return Pool(min(options.jobs or default_jobs(), n), options.html) if n else contextlib.nullcontext()
-
-
 def _load(snapshot: Path, source: Path) -> Plan:
     try:
         return load_plan(snapshot)  # DataValidationError: nothing started, nothing written
@@ -215,14 +181,28 @@ def _chosen(requested: list[str] | None, plan: Plan) -> list[str]:
     return list(dict.fromkeys(requested)) if requested else valid
 
 
+def _jobs(plan: Plan, actions: list[str], books: dict, files: dict, tmp: Path, html: bool) -> list[Job]:
+    """The overview and one report per action, each with the directory of its data and its key."""
+    names = dict(zip(plan.actions["action_id"].astype(str), plan.actions["name"], strict=True))
+    jobs = [
+        Job("overview", books[OVERVIEW], {"figures_dir": FIGURES}, f"{SITE_TITLE}: overview", tmp / "data")
+    ]
+    for action, package in packages(files, actions).items():
+        parameters = {"action": action, "figures_dir": FIGURES}
+        data = write_data(package, tmp / "packages" / action)
+        jobs.append(Job(action, books[ACTION_REPORT], parameters, f"{SITE_TITLE}: {names[action]}", data))
+    return [replace(j, provenance=job_inputs(j, read_data(j.data), html)) for j in jobs]
+
+
 # --- keys --------------------------------------------------------------------------------------
 
 
 def job_inputs(job: Job, data: dict[str, bytes], html: bool) -> dict[str, str]:
-    """The SHA-256 of each input that decides a job's files, and ``key``, the hash of them all."""
+    """The SHA-256 of each input that decides a job's files (``data_sha256``: the data its kernel
+    reads), and ``key``, the hash of them all."""
     parameters = json.dumps([job.parameters, job.title, html], sort_keys=True).encode()
     inputs = {
-        "data": digest(data),
+        "data_sha256": digest(data),
         "notebook": hashlib.sha256(job.notebook.read_bytes()).hexdigest(),
         "parameters": hashlib.sha256(parameters).hexdigest(),
         "code": code_digest(),
@@ -263,37 +243,31 @@ def environment_digest() -> str:
     return hashlib.sha256(text + b"\0" + spec).hexdigest()
 
 
-def _decide(jobs: list[Job], inputs: dict, output: Path, force: bool, progress: Progress) -> dict[str, str]:
-    """``reuse  …`` or ``execute  why`` for each job, against the site in ``output``."""
+def _decide(jobs: list[Job], output: Path, force: bool, progress: Progress = lambda *a, **k: None) -> dict:
+    """``reuse …`` or ``execute  why`` for each job, against the site in ``output``."""
     marker = site.read_marker(output) if output.is_dir() else None
     if marker and "damaged" in marker:
         progress("note", text=marker["damaged"] + ": every notebook executes")
-    before = (marker or {}).get("jobs", {})
     out = {}
     for job in jobs:
-        was = before.get(job.name) if isinstance(before.get(job.name), dict) else {}
-        changed = [
-            k
-            for k in inputs[job.name]
-            if k != "key" and (was.get("inputs") or {}).get(k) != inputs[job.name][k]
-        ]
+        was = (marker or {}).get("jobs", {}).get(job.name) or {}
+        before = was.get("inputs") or {}
+        changed = [k for k, v in job.provenance.items() if k != "key" and before.get(k) != v]
         if force:
             out[job.name] = "execute  --force"
         elif not was:
             out[job.name] = "execute  not in the site"
-        elif was.get("key") != inputs[job.name]["key"]:
-            out[job.name] = f"execute  {', '.join(changed) or 'key'} changed"
-        elif not _intact(output, marker, was.get("files")):
+        elif was["key"] != job.provenance["key"]:
+            out[job.name] = f"execute  {', '.join(changed) or 'key'} changed".replace("data_sha256", "data")
+        elif not _intact(output, marker, was["files"]):
             out[job.name] = "execute  its files in the site changed"
         else:
-            out[job.name] = "reuse    unchanged, from the site"
+            out[job.name] = f"{REUSE}    unchanged, from the site"
     return out
 
 
-def _intact(output: Path, marker: dict, files) -> bool:
+def _intact(output: Path, marker: dict, files: list[str]) -> bool:
     """Whether ``files`` (of the site in ``output``) hold the bytes its marker lists."""
-    if not isinstance(files, list):
-        return False
     try:
         return all(
             not (output / f).is_symlink() and site.sha256(output / f) == marker["files"].get(f) for f in files
@@ -302,128 +276,111 @@ def _intact(output: Path, marker: dict, files) -> bool:
         return False
 
 
-def _nothing_changed(plans: dict[str, str], output: Path, html: bool) -> bool:
-    """Every job reused, the site made of exactly these jobs with these options, every file intact."""
+def _nothing_changed(plans: dict[str, str], output: Path, figures: Path | None, html: bool) -> bool:
+    """Every job reused; the site made of exactly these jobs with these options, every file intact;
+    ``figures`` holding each of its charts (it may hold more: a fuller site's)."""
     marker = site.read_marker(output) if output.is_dir() else None
-    if not marker or "damaged" in marker or marker.get("html") != html or set(marker["jobs"]) != set(plans):
-        return False
-    if not all(p.startswith("reuse") for p in plans.values()):
+    if (
+        not marker
+        or "damaged" in marker
+        or marker.get("html") != html
+        or set(marker.get("jobs", {})) != set(plans)
+    ):
         return False
     present = [f for f in site.files_of(output) if f != site.MARKER]
-    return sorted(marker["files"]) == present and _intact(output, marker, present)
-
-
-def _site_charts(output: Path) -> dict[str, Path]:
-    folder = output / FIGURES
-    return {p.name: p for p in folder.glob("*") if p.suffix in site.CHARTS} if folder.is_dir() else {}
-
-
-def _charts_current(charts: dict[str, Path], figures: Path | None) -> bool:
-    """Whether ``--figures`` holds each of the site's charts (it may hold more: a fuller site's)."""
-    if figures is None:
-        return True
-    return all(
-        (figures / n).is_file() and (figures / n).read_bytes() == p.read_bytes() for n, p in charts.items()
+    if not all(p.startswith(REUSE) for p in plans.values()) or sorted(marker["files"]) != present:
+        return False
+    charts = [f for f in present if f.startswith(f"{FIGURES}/")] if figures else []
+    same = all(
+        (figures / Path(f).name).is_file() and site.sha256(figures / Path(f).name) == marker["files"][f]
+        for f in charts
     )
+    return same and _intact(output, marker, present)
+
+
+def _pool(plans: dict[str, str], options: Options):
+    """A pool for the jobs to execute (a context giving None if none is)."""
+    n = sum(not p.startswith(REUSE) for p in plans.values())
+    return Pool(min(options.jobs or default_jobs(), n), options.html) if n else contextlib.nullcontext()
 
 
 # --- building ----------------------------------------------------------------------------------
 
 
 def _assemble(
-    jobs, plans, inputs, data, tmp, build_dir, output, pool, options, progress
+    jobs, plans, build_dir: Path, output: Path, pool, options: Options, progress
 ) -> dict[str, list[str]]:
     """Copy the reused jobs' files from the site; execute the others; return each job's files."""
     job_files: dict[str, list[str]] = {}
-    marker = site.read_marker(output) if output.is_dir() else {}
-    for job in jobs:
-        if plans[job.name].startswith("reuse"):
-            job_files[job.name] = marker["jobs"][job.name]["files"]
-            for rel in job_files[job.name]:
-                (build_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(output / rel, build_dir / rel)
-    to_run = [j for j in jobs if not plans[j.name].startswith("reuse")]
-    if not to_run:
-        return job_files
-    progress("start", total=len(to_run))
+    for job in [j for j in jobs if plans[j.name].startswith(REUSE)]:
+        job_files[job.name] = site.read_marker(output)["jobs"][job.name]["files"]
+        for rel in job_files[job.name]:
+            (build_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(output / rel, build_dir / rel)
     work = build_dir / ".work"  # inside the build: removed with it whatever happens
-    failures = []
+    to_run = [j for j in jobs if j.name not in job_files]
     for job in to_run:
-        package = (
-            tmp / "data" if job.name == "overview" else write_data(data[job.name], work / f"{job.name}-data")
-        )
-        key = inputs[job.name]
-        job = Job(
-            **{**job.__dict__, "data": package, "provenance": {"key": key["key"], "data_sha256": key["data"]}}
-        )
         (work / job.name / FIGURES).mkdir(parents=True)
         pool.submit(job, work / job.name, options.timeout)
-    for job, outcome in pool.results():
+    if to_run:
+        progress("start", total=len(to_run))
+    failures = []
+    for job, outcome in pool.results() if to_run else []:
         if isinstance(outcome, Exception):
             failures.append(outcome)
             progress("failed", error=outcome)
             continue
         progress("done", name=job.name, seconds=outcome)
-        out = work / job.name
         made = [f"{job.name}.ipynb", *([f"{job.name}.html"] if options.html else [])]
-        made += [
-            f"{FIGURES}/{p.name}"
-            for p in sorted((out / FIGURES).iterdir())
-            if p.suffix in site.CHARTS and p.is_file()
-        ]
+        charts = sorted(
+            p for p in (work / job.name / FIGURES).iterdir() if p.suffix in site.CHARTS and p.is_file()
+        )
+        made += [f"{FIGURES}/{p.name}" for p in charts]
         for rel in made:  # only these: anything else a notebook wrote stays behind
             (build_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(out / rel, build_dir / rel)
+            os.replace(work / job.name / rel, build_dir / rel)
         job_files[job.name] = sorted(made)
     if failures:
-        n = len(failures)
-        lines = "".join(f"\n  - {f}" for f in failures)
+        n, lines = len(failures), "".join(f"\n  - {f}" for f in failures)
         raise BuildFailed(
             f"{n} notebook{'s' * (n != 1)} failed; {options.output} is unchanged:{lines}", failures
         )
-    shutil.rmtree(work)
-    return {j.name: job_files[j.name] for j in jobs}
+    shutil.rmtree(work, ignore_errors=True)
+    return job_files
 
 
-def _write_index(jobs, job_files, build_dir: Path, plan: Plan, actions, sections) -> None:
-    from .index import Entry, headlines, render
+def _write(build_dir: Path, files, jobs: list[Job], job_files, plan: Plan, output: Path, html: bool) -> None:
+    """The data copy, the index (with the changes since the site in ``output``) and the marker."""
+    write_data(files, build_dir / "data")  # for readers, and for the next run's changes
+    if html:
+        from .index import Entry, headlines, render
 
-    numbers = headlines(plan, actions)
-    entries = []
-    for job in jobs:
-        files = [("report", f"{job.name}.html"), ("notebook", f"{job.name}.ipynb")]
-        files += [
-            (f"chart: {Path(f).stem.replace('_', ' ')} (PNG)", f)
-            for f in job_files[job.name]
-            if f.endswith(".png")
-        ]
-        title = job.title.removeprefix(f"{SITE_TITLE}: ")
-        entries.append(Entry(job.name, title[:1].upper() + title[1:], numbers.get(job.name, []), files))
-    cite = citation()
-    data_sha = digest({p.name: p.read_bytes() for p in (build_dir / "data").iterdir()})
-    (build_dir / "index.html").write_text(
-        render(
+        numbers, entries = headlines(plan, [j.name for j in jobs[1:]]), []
+        for job in jobs:
+            links = [("report", f"{job.name}.html"), ("notebook", f"{job.name}.ipynb")]
+            links += [
+                (f"chart: {Path(f).stem.replace('_', ' ')} (PNG)", f)
+                for f in job_files[job.name]
+                if f.endswith(".png")
+            ]
+            title = job.title.removeprefix(f"{SITE_TITLE}: ")
+            entries.append(Entry(job.name, title[:1].upper() + title[1:], numbers.get(job.name, []), links))
+        cite, data_sha = citation(), digest(files)
+        old, why = changelog.previous_data(output)
+        page = render(
             entries,
             title=SITE_TITLE,
             source=f"Source: {cite['title']} {cite.get('outlet', '')}, {cite.get('date', '')}. {cite.get('url', '')}",
             footer=f"Built by linyi-report from the data in data/ (SHA-256 {data_sha[:16]}); "
             "each report is a notebook executed with papermill.",
             data_sha256=data_sha,
-            preface=changelog.as_html(sections),
-        ),
-        encoding="utf-8",
-    )
-
-
-def _once(progress: Progress):
-    said = []
-
-    def on_wait():
-        if not said:
-            said.append(True)
-            progress("waiting")
-
-    return on_wait
+            preface=changelog.as_html(changelog.changes(old, files, why)),
+        )
+        (build_dir / "index.html").write_text(page, encoding="utf-8")
+    jobs_marked = {
+        j.name: {"key": j.provenance["key"], "inputs": j.provenance, "files": job_files[j.name]} for j in jobs
+    }
+    site.write_marker(build_dir, html=html, jobs=jobs_marked)
 
 
 #: Start of the name of a run's temporary directory in ``$TMPDIR``, before its process id.
@@ -432,8 +389,8 @@ RUN_PREFIX = "linyi-report-"
 
 @contextlib.contextmanager
 def _run_dir():
-    """A temporary directory for the run (the data snapshot), named after this process; those of
-    runs killed outright (no such process any more, and ours) are removed first."""
+    """A temporary directory for the run (the data snapshot and packages), named after this
+    process; those of runs killed outright (no such process any more, and ours) are removed first."""
     for old in Path(tempfile.gettempdir()).glob(f"{RUN_PREFIX}*-*"):
         pid = old.name.removeprefix(RUN_PREFIX).split("-")[0]
         with contextlib.suppress(OSError):
@@ -449,5 +406,5 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:  # another user's
-        return True
+        pass
     return True

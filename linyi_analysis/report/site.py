@@ -23,6 +23,7 @@ after the resolved output: nothing is created beside the output but the build di
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import os
@@ -32,7 +33,7 @@ import shutil
 import signal
 from pathlib import Path
 
-from ..errors import Busy, ReportError, UsageError
+from ..errors import Busy, UsageError
 
 MARKER = ".linyi-report.json"
 #: The files a site (or a --figures directory) holds, by name: what a marker may list.
@@ -152,10 +153,10 @@ def _listed(names: list[str], most: int = 3) -> str:
 
 
 @contextlib.contextmanager
-def locked(paths: list[Path], wait: bool = True, on_wait=None):
+def locked(paths: list[Path], wait: bool = True, progress=lambda event, **info: None):
     """Hold the lock of each of ``paths`` (resolved outputs) for the block.
 
-    ``wait``: wait for a run holding one (``on_wait()`` is called first), else raise
+    ``wait``: wait for a run holding one (``progress("waiting")`` is said first), else raise
     :class:`~linyi_analysis.errors.Busy`.
     """
     from filelock import FileLock, Timeout
@@ -172,20 +173,15 @@ def locked(paths: list[Path], wait: bool = True, on_wait=None):
             except Timeout:
                 if not wait:
                     raise Busy(f"another linyi-report run is writing {path}") from None
-                if on_wait:
-                    on_wait()
+                progress("waiting")
                 stack.enter_context(lock.acquire())
         yield
 
 
 def _beside(output: Path, kind: str) -> list[Path]:
     """Directories a run of this command made beside ``output`` (they hold the marker; never a link)."""
-    found = output.parent.glob(f".{glob_escape(output.name)}.linyi-{kind}-*")
+    found = output.parent.glob(f".{glob.escape(output.name)}.linyi-{kind}-*")
     return sorted(p for p in found if not p.is_symlink() and p.is_dir() and (p / MARKER).is_file())
-
-
-def glob_escape(name: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", name)
 
 
 def recover(output: Path) -> None:
@@ -206,15 +202,9 @@ def new_build(output: Path) -> Path:
     build = output.parent / f".{output.name}.linyi-build-{secrets.token_hex(4)}"
     build.mkdir()
     (build / MARKER).write_text("{}\n", encoding="utf-8")  # a build: the next run may remove it
-    with contextlib.suppress(OSError):
-        os.chmod(build, os.stat(output).st_mode & 0o7777 if output.is_dir() else 0o777 & ~_umask())
+    if output.is_dir():  # (else the umask's mode, as any new directory)
+        os.chmod(build, os.stat(output).st_mode & 0o7777)
     return build
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def stage_charts(charts: dict[str, Path], figures: Path) -> tuple[list[tuple[Path, Path]], list[str]]:
@@ -317,6 +307,3 @@ def signals_held():
 def remove(build: Path | None) -> None:
     if build is not None and build.exists() and not build.is_symlink():
         shutil.rmtree(build, ignore_errors=True)
-
-
-__all__ = ["ReportError", "check_destinations", "locked", "publish", "read_marker", "recover"]
