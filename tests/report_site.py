@@ -253,3 +253,18 @@ def site_problems(reports: Path, data_dir: Path | None = None) -> list[str]:
 def site_digest(reports: Path) -> str | None:
     """The SHA-256 of the data ``reports/index.html`` says the site was made from."""
     return parse_page((reports / "index.html").read_text(encoding="utf-8")).data_sha256
+
+
+def plain_overview(directory: Path) -> Path:
+    """A copy of the notebooks in ``directory`` whose overview is only its parameters cell: for the
+    tests of the run itself (locks, signals, reuse of action reports), where the overview's content
+    does not matter and its kernel's time would be most of the test's."""
+    import nbformat
+
+    directory.mkdir(parents=True, exist_ok=True)
+    report = nbformat.read(PROJECT / "notebooks" / "action_report.ipynb", as_version=4)
+    nbformat.write(report, directory / "action_report.ipynb")
+    overview = nbformat.v4.new_notebook(metadata={"kernelspec": report.metadata.kernelspec})
+    overview.cells = [nbformat.v4.new_code_cell('figures_dir: str = ""', metadata={"tags": ["parameters"]})]
+    nbformat.write(overview, directory / "overview.ipynb")
+    return directory

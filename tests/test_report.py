@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import PROJECT, read_rows, set_cell
-from report_site import leftovers, read_until, run_report, site_problems, tree_hashes
+from report_site import leftovers, plain_overview, read_until, run_report, site_problems, tree_hashes
 
 import linyi_analysis as la
 from linyi_analysis.report.parameters import report_actions
@@ -269,8 +269,7 @@ def test_output_in_a_read_only_directory(read_only_dir):
 
 
 def test_a_failing_notebook_is_named_and_nothing_is_published(existing, tmp_path):
-    notebooks = tmp_path / "notebooks"
-    shutil.copytree(PROJECT / "notebooks", notebooks)
+    notebooks = plain_overview(tmp_path / "notebooks")
     nb = nbformat.read(notebooks / "action_report.ipynb", as_version=4)
     at = next(i for i, c in enumerate(nb.cells) if c.source.strip() == "tables.targets(plan)")
     nb.cells.insert(at, nbformat.v4.new_code_cell("raise RuntimeError('the figures do not add up')"))
@@ -310,14 +309,30 @@ def test_a_run_holding_the_output_makes_another_wait_or_stop(existing):
 def test_an_interrupted_run_leaves_the_site_as_it_was(existing, signum):
     before = tree_hashes(existing)
     environ = {k: v for k, v in os.environ.items() if k != "LINYI_DATA_DIR"}
+    notebooks = plain_overview(existing.parent / "notebooks")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "linyi_analysis.report", "--force", "--output", existing],
+        [
+            sys.executable,
+            "-m",
+            "linyi_analysis.report",
+            "--force",
+            "--output",
+            existing,
+            "--notebooks",
+            notebooks,
+            "--action",
+            "medical",
+            "--action",
+            "rural",
+            "--jobs",
+            "1",
+        ],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,
         env=environ,
     )
-    assert proc.stderr.readline().startswith("running 7 notebooks")
+    assert proc.stderr.readline().startswith("running 3 notebooks")
     read_until(proc.stderr, r"^\w+ \(\d+\.\d s\)")  # one notebook done: kernels are running the next ones
     proc.send_signal(signum)
     rest = proc.stderr.read()
@@ -333,7 +348,8 @@ def test_a_new_run_replaces_the_whole_site(site, tmp_path):
     root, _ = site
     reports = tmp_path / "reports"
     shutil.copytree(root / "reports", reports)
-    proc = run_report("--action", "rural", "--no-html", "--quiet", "--output", reports)
+    notebooks = ["--notebooks", plain_overview(tmp_path / "notebooks")]
+    proc = run_report("--action", "rural", "--no-html", "--quiet", "--output", reports, *notebooks)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == proc.stderr == "", "--quiet prints nothing"
     assert {p.name for p in reports.iterdir()} == {
@@ -345,7 +361,7 @@ def test_a_new_run_replaces_the_whole_site(site, tmp_path):
     new = nbformat.read(reports / "rural.ipynb", as_version=4)
     assert [c.get("outputs") for c in new.cells] == [c.get("outputs") for c in old.cells]
     # --no-html is in what decides reuse: an ordinary run then makes the pages and the index
-    proc = run_report("--action", "rural", "--quiet", "--output", reports, force=False)
+    proc = run_report("--action", "rural", "--quiet", "--output", reports, *notebooks, force=False)
     assert proc.returncode == 0, proc.stderr
     assert {"index.html", "overview.html", "rural.html"} <= {p.name for p in reports.iterdir()}
     assert site_problems(reports, PROJECT / "data") == []

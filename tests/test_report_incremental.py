@@ -7,7 +7,9 @@ The edits are the attack report's (2026-12-03, problem 1): a covers=targets sear
 total that medical's spending share divides by, a cross-action ratio_to and then the target of
 another action it points to. The runs cover the overview, medical and urban (the in-process tests
 of test_report_packages.py cover every action and every table, with random edits). A step that
-executes every notebook is not run again with --force (that would be the same run). The same runs
+executes every notebook is not run again with --force (that would be the same run). The overview
+here is its parameters cell only: it reads the whole data, so it executes after every edit
+whatever the code does, and its kernel would be half of the test's time. The same runs
 show that two executions give the same bytes: pages and charts exactly, executed notebooks
 but for their timing fields (the README lists them).
 """
@@ -22,7 +24,7 @@ import shutil
 
 import pytest
 from conftest import PROJECT
-from report_site import run_report, tree_hashes
+from report_site import plain_overview, run_report, tree_hashes
 from test_report_packages import edited, normalised
 
 from linyi_analysis.report.cli import main
@@ -85,7 +87,16 @@ def steps(tmp_path_factory):
     root = tmp_path_factory.mktemp("incremental")
     files = normalised(data_dir())  # written as the edits write it: an edit changes only its row
     data = write_data(files, root / "data")
-    common = ["--data-dir", data, *[a for action in ACTIONS for a in ("--action", action)], "--jobs", "2"]
+    notebooks = plain_overview(root / "notebooks")  # the action reports as shipped
+    common = [
+        "--data-dir",
+        data,
+        "--notebooks",
+        notebooks,
+        *[a for action in ACTIONS for a in ("--action", action)],
+        "--jobs",
+        "2",
+    ]
     first = run_report("--output", root / "site", "--figures", root / "figures", *common, force=False)
     results = [{"run": first}]
     for i, (table, key, column, value, *_) in enumerate(STEPS):
@@ -138,7 +149,8 @@ def test_nothing_changed_runs_nothing(steps, tmp_path):
     site = steps[-2]["fresh"].parent / "site"
     before = tree_hashes(site)
     again = run_report("--output", site, "--figures", site.parent / "figures", "--data-dir", site.parent / "data",
-                       *[a for action in ACTIONS for a in ("--action", action)], force=False)  # fmt: skip
+                       "--notebooks", site.parent / "notebooks", *[a for action in ACTIONS for a in ("--action", action)],
+                       force=False)  # fmt: skip
     assert again.returncode == 0 and "nothing changed" in again.stdout, again.stderr
     assert tree_hashes(site) == before
 

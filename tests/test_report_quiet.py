@@ -3,12 +3,9 @@ stderr never reaches the terminal. (Usage errors in one line: tests/test_report_
 
 from __future__ import annotations
 
-import shutil
-
 import nbformat
 import pytest
-from conftest import PROJECT
-from report_site import run_report
+from report_site import plain_overview, run_report
 
 pytestmark = pytest.mark.slow
 
@@ -17,8 +14,7 @@ def test_a_kernels_own_stderr_never_reaches_the_terminal(tmp_path, run_env):
     """A cell writes to the kernel process's file descriptor 2 (as ipykernel's logger, a kernel's
     start-up traceback, or one whose machinery ran out of memory after a failed cell do): under
     --quiet a successful run prints nothing at all, and without it only the run's own lines."""
-    notebooks = tmp_path / "notebooks"
-    shutil.copytree(PROJECT / "notebooks", notebooks, ignore=shutil.ignore_patterns(".*"))
+    notebooks = plain_overview(tmp_path / "notebooks")
     nb = nbformat.read(notebooks / "action_report.ipynb", as_version=4)
     nb.cells.insert(1, nbformat.v4.new_code_cell("import os\nos.write(2, b'KERNEL-STDERR-LINE\\n')"))
     nbformat.write(nb, notebooks / "action_report.ipynb")
