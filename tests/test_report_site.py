@@ -281,30 +281,38 @@ def test_a_second_run_waits_or_stops(tmp_path):
 def test_changes_name_every_edited_row_of_every_table(tmp_path):
     from test_report_packages import edited, normalised
 
+    from linyi_analysis.report.data import write_data
+
     old = normalised(data_dir())
+    earlier = make_site(tmp_path / "site", {f"data/{name}": data for name, data in old.items()})
     new = edited(old, "evidence_searches", "search_whole_plan", "searched_on", "2026-12-05")
     new = edited(new, "non_targets", "Ten", "reason", "Edited.")
     new = edited(new, "evidence", "pocket_parks_built_2022", "value", "140")
-    text = as_text(changes(old, new), "reports")
+    text = as_text(changes(earlier, write_data(new, tmp_path / "new")), "reports")
     assert (
         "evidence_searches.csv (1):\n  - search_whole_plan: searched_on: '2026-11-28' → '2026-12-05'" in text
     )
     assert "non_targets.csv (2)" in text and "Edited." in text  # no primary key: the row removed and added
     assert "evidence.csv (1):\n  - pocket_parks_built_2022: value: '170' → '140'" in text
     assert "urb_pocket_parks: exceeded → not met" in text, "delivery statuses that changed"
-    assert as_text(changes(old, old), "reports") == "Changes in the data since reports was built: none.\n"
+    same = write_data(old, tmp_path / "same")
+    assert (
+        as_text(changes(earlier, same), "reports") == "Changes in the data since reports was built: none.\n"
+    )
     assert "&lt;" in as_html([("t", ["<script>"])]) and "<script>" not in as_html([("t", ["<script>"])])
 
 
-def test_a_damaged_data_copy_is_said_not_a_traceback(tmp_path):
-    from linyi_analysis.report.changes import previous_data
+def test_a_damaged_data_copy_or_none_is_said_not_a_traceback(tmp_path):
+    from linyi_analysis.report.data import write_data
 
-    s = make_site(tmp_path / "s", {"data/targets.csv": b"target_id\nx\n"})
-    assert previous_data(s)[0] == {"targets.csv": b"target_id\nx\n"}
-    (s / "data" / "targets.csv").write_bytes(b"\xff")
-    files, why = previous_data(s)
-    assert files is None and "is damaged" in why
-    assert previous_data(tmp_path / "none") == (None, "no earlier site to compare with")
+    files = read_data(data_dir())
+    earlier = make_site(tmp_path / "s", {f"data/{name}": data for name, data in files.items()})
+    now = write_data(files, tmp_path / "now")
+    assert changes(earlier, now) == []
+    (earlier / "data" / "targets.csv").write_bytes(b"\xff")
+    ((heading, (line,)),) = changes(earlier, now)
+    assert heading == "Nothing to compare with" and "is damaged" in line
+    assert changes(tmp_path / "none", now) == [("Nothing to compare with", ["no earlier site"])]
 
 
 # --- the error model and the command's arguments -----------------------------------------------

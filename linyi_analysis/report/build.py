@@ -1,18 +1,13 @@
 """One report run: check, key every notebook, execute what changed, publish the site at once.
 
-1. Where the run may write is checked (:func:`.site.check_destinations`), then the data files
-   are read once (the run's snapshot) and validated: bad data stops the run before anything
-   starts. Every notebook reads this snapshot, never the user's directory.
-2. Each job (the overview, one ``action_report`` per action) gets its data: the whole snapshot
-   for the overview, the action's package for an action (:mod:`.data`), and a **key**: the
-   SHA-256 of that data, the notebook, its parameters (and whether HTML is written), the
-   package's code and the environment (:func:`job_inputs`).
-3. A job whose key the current site's marker holds, with its files intact, is **reused**: its
-   files are copied from the current site. The others **execute**. If every key matches, the
-   site is whole and ``--figures`` holds its charts, nothing changed and the run ends there.
-4. In a build directory beside the output: the jobs execute, reused files are copied, the data
-   copy (``data/``), ``index.html`` (with the changes since the previous site) and the marker
-   are written; the site is swapped in, with the new charts in ``--figures`` (:mod:`.site`).
+1. Where the run may write is checked, then the data is read once (the run's snapshot, which
+   every notebook reads) and validated: bad data stops the run before anything starts.
+2. Each job (the overview; one ``action_report`` per action) gets its data (the snapshot; the
+   action's package, :mod:`.data`) and a key over everything that decides its files
+   (:func:`job_inputs`). A job the current site's marker holds with that key, its files intact,
+   is reused from the site; the others execute. All reused, nothing else to do: the run ends.
+3. In a build directory beside the output: the jobs run, reused files are copied, the data copy,
+   ``index.html`` and the marker are written; the site is swapped in with ``--figures`` (:mod:`.site`).
 """
 
 from __future__ import annotations
@@ -23,14 +18,13 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
-from ..errors import BuildFailed, DataValidationError, ParameterError, ReportError
+from ..errors import BuildFailed, ParameterError, ReportError
 from ..plan import Plan, load_plan
 from ..resources import citation
 from ..resources import data_dir as resolve_data_dir
@@ -73,9 +67,7 @@ class Result:
     """What a run did."""
 
     output: Path
-    jobs: list[str]
     lines: list[str]  # one line per notebook: reuse or execute, and why (``--dry-run``)
-    figures: Path | None = None
     executed: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
     published: bool = False  # a new site is in place
@@ -111,63 +103,53 @@ def build(options: Options, progress: Progress = lambda event, **info: None) -> 
     inputs = {"the data directory": source, "the notebooks directory": options.notebooks or notebook_dir()}
     output, figures = site.check_destinations(options.output, options.figures, inputs)
     files = read_data(source)
-    with _run_dir() as tmp:
-        plan = _load(write_data(files, tmp / "data"), source)
-        jobs = _jobs(plan, _chosen(options.actions, plan), books, files, tmp, options.html)
-        plans = _decide(jobs, output, options.force, progress)
-        width = max(len(j.name) for j in jobs)
-        result = Result(
-            output, [j.name for j in jobs], [f"{j.name:<{width}}  {plans[j.name]}" for j in jobs], figures
-        )
-        if options.dry_run or _nothing_changed(plans, output, figures, options.html):
-            if options.stopped():
-                raise KeyboardInterrupt
-            return result
-        with contextlib.ExitStack() as stack:
-            pool = stack.enter_context(_pool(plans, options))  # before the lock: workers never hold it
-            build_dir = None
+    plan = load_plan(source)  # DataValidationError: nothing started, nothing written
+    if read_data(source) != files:  # every notebook reads ``files``: they must be what was validated
+        raise ReportError(f"the data in {source} changed while the run read it; run again")
+    data = {"overview": files, **packages(files, _chosen(options.actions, plan))}
+    jobs = _jobs(plan, data, books, options.html)
+    plans = _decide(jobs, output, options.force, progress)
+    width = max(len(j.name) for j in jobs)
+    result = Result(output, [f"{j.name:<{width}}  {plans[j.name]}" for j in jobs])
+    if options.dry_run or _nothing_changed(plans, output, figures, options.html):
+        if options.stopped():
+            raise KeyboardInterrupt
+        return result
+    with contextlib.ExitStack() as stack:
+        pool = stack.enter_context(_pool(plans, options))  # before the lock: workers never hold it
+        build_dir = None
+        try:
+            stack.enter_context(site.locked([output, *filter(None, [figures])], options.wait, progress))
+            site.recover(output)
+            plans = _decide(jobs, output, options.force)  # again, under the lock
+            pool = pool or stack.enter_context(_pool(plans, options))  # (the site changed meanwhile)
+            build_dir = site.new_build(output)
+            job_files = _assemble(jobs, data, plans, build_dir, output, pool, options, progress)
+            result.executed = [j.name for j in jobs if not plans[j.name].startswith(REUSE)]
+            result.reused = [j.name for j in jobs if plans[j.name].startswith(REUSE)]
+            _write(build_dir, files, jobs, job_files, plan, output, options.html)
+            charts = {p.name: p for p in (build_dir / FIGURES).glob("*") if p.suffix in site.CHARTS}
+            staged, result.charts = site.stage_charts(charts, figures) if figures else ([], [])
             try:
-                stack.enter_context(site.locked([output, *filter(None, [figures])], options.wait, progress))
-                site.recover(output)
-                plans = _decide(jobs, output, options.force)  # again, under the lock
-                pool = pool or stack.enter_context(_pool(plans, options))  # (the site changed meanwhile)
-                build_dir = site.new_build(output)
-                job_files = _assemble(jobs, plans, build_dir, output, pool, options, progress)
-                result.executed = [j.name for j in jobs if not plans[j.name].startswith(REUSE)]
-                result.reused = [j.name for j in jobs if plans[j.name].startswith(REUSE)]
-                _write(build_dir, files, jobs, job_files, plan, output, options.html)
-                charts = {p.name: p for p in (build_dir / FIGURES).glob("*") if p.suffix in site.CHARTS}
-                staged, result.charts = site.stage_charts(charts, figures) if figures else ([], [])
-                if options.stopped():
-                    raise KeyboardInterrupt
-                try:
-                    result.warnings = site.publish(build_dir, output, staged, options.stopped)
-                except KeyboardInterrupt:
-                    if not build_dir.exists():  # it was swapped in: the signal came during publishing
-                        raise InterruptedAfterPublishing from None
-                    raise
-                result.published = True
-            except BaseException as err:
-                if pool is not None:
-                    pool.stop()  # before the build directory goes: its workers write there
-                if isinstance(err, OSError):
-                    raise ReportError(
-                        f"cannot write the site in {output.parent}: {err.strerror or err}"
-                    ) from None
+                result.warnings = site.publish(build_dir, output, staged, options.stopped)
+            except KeyboardInterrupt:
+                if not build_dir.exists():  # it was swapped in: the signal came during publishing
+                    raise InterruptedAfterPublishing from None
                 raise
-            finally:
-                site.remove(build_dir)
+            result.published = True
+        except BaseException as err:
+            if pool is not None:
+                pool.stop()  # before the build directory goes: its workers write there
+            if isinstance(err, OSError):
+                raise ReportError(
+                    f"cannot write the site in {output.parent}: {err.strerror or err}"
+                ) from None
+            raise
+        finally:  # (after publishing there is none: it was swapped in)
+            if build_dir is not None:
+                shutil.rmtree(build_dir, ignore_errors=True)
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _load(snapshot: Path, source: Path) -> Plan:
-    try:
-        return load_plan(snapshot)  # DataValidationError: nothing started, nothing written
-    except DataValidationError as err:
-        raise type(err)(err.problems) from None
-    except OSError as err:  # name the user's file, not the snapshot's
-        raise ReportError(str(err).replace(str(snapshot), str(source))) from None
 
 
 def _chosen(requested: list[str] | None, plan: Plan) -> list[str]:
@@ -181,17 +163,14 @@ def _chosen(requested: list[str] | None, plan: Plan) -> list[str]:
     return list(dict.fromkeys(requested)) if requested else valid
 
 
-def _jobs(plan: Plan, actions: list[str], books: dict, files: dict, tmp: Path, html: bool) -> list[Job]:
-    """The overview and one report per action, each with the directory of its data and its key."""
+def _jobs(plan: Plan, data: dict[str, dict[str, bytes]], books: dict, html: bool) -> list[Job]:
+    """The overview and one report per action (``data``: what each reads), each with its key."""
     names = dict(zip(plan.actions["action_id"].astype(str), plan.actions["name"], strict=True))
-    jobs = [
-        Job("overview", books[OVERVIEW], {"figures_dir": FIGURES}, f"{SITE_TITLE}: overview", tmp / "data")
-    ]
-    for action, package in packages(files, actions).items():
+    jobs = [Job("overview", books[OVERVIEW], {"figures_dir": FIGURES}, f"{SITE_TITLE}: overview")]
+    for action in list(data)[1:]:
         parameters = {"action": action, "figures_dir": FIGURES}
-        data = write_data(package, tmp / "packages" / action)
-        jobs.append(Job(action, books[ACTION_REPORT], parameters, f"{SITE_TITLE}: {names[action]}", data))
-    return [replace(j, provenance=job_inputs(j, read_data(j.data), html)) for j in jobs]
+        jobs.append(Job(action, books[ACTION_REPORT], parameters, f"{SITE_TITLE}: {names[action]}"))
+    return [replace(j, provenance=job_inputs(j, data[j.name], html)) for j in jobs]
 
 
 # --- keys --------------------------------------------------------------------------------------
@@ -259,18 +238,18 @@ def _decide(jobs: list[Job], output: Path, force: bool, progress: Progress = lam
             out[job.name] = "execute  not in the site"
         elif was["key"] != job.provenance["key"]:
             out[job.name] = f"execute  {', '.join(changed) or 'key'} changed".replace("data_sha256", "data")
-        elif not _intact(output, marker, was["files"]):
+        elif not _intact(output, {f: marker["files"].get(f) for f in was["files"]}):
             out[job.name] = "execute  its files in the site changed"
         else:
             out[job.name] = f"{REUSE}    unchanged, from the site"
     return out
 
 
-def _intact(output: Path, marker: dict, files: list[str]) -> bool:
-    """Whether ``files`` (of the site in ``output``) hold the bytes its marker lists."""
+def _intact(directory: Path, files: dict[str, str]) -> bool:
+    """Whether each of ``files`` (relative path → SHA-256) is in ``directory`` with those bytes."""
     try:
         return all(
-            not (output / f).is_symlink() and site.sha256(output / f) == marker["files"].get(f) for f in files
+            not (directory / f).is_symlink() and site.sha256(directory / f) == h for f, h in files.items()
         )
     except OSError:
         return False
@@ -280,22 +259,12 @@ def _nothing_changed(plans: dict[str, str], output: Path, figures: Path | None, 
     """Every job reused; the site made of exactly these jobs with these options, every file intact;
     ``figures`` holding each of its charts (it may hold more: a fuller site's)."""
     marker = site.read_marker(output) if output.is_dir() else None
-    if (
-        not marker
-        or "damaged" in marker
-        or marker.get("html") != html
-        or set(marker.get("jobs", {})) != set(plans)
-    ):
+    if not marker or "damaged" in marker or marker.get("html") != html or set(marker["jobs"]) != set(plans):
         return False
-    present = [f for f in site.files_of(output) if f != site.MARKER]
-    if not all(p.startswith(REUSE) for p in plans.values()) or sorted(marker["files"]) != present:
-        return False
-    charts = [f for f in present if f.startswith(f"{FIGURES}/")] if figures else []
-    same = all(
-        (figures / Path(f).name).is_file() and site.sha256(figures / Path(f).name) == marker["files"][f]
-        for f in charts
-    )
-    return same and _intact(output, marker, present)
+    listed = marker["files"]
+    charts = {Path(f).name: h for f, h in listed.items() if f.startswith(f"{FIGURES}/")} if figures else {}
+    reused = all(p.startswith(REUSE) for p in plans.values()) and not site.strangers_in(output)
+    return reused and _intact(output, listed) and _intact(figures or output, charts)
 
 
 def _pool(plans: dict[str, str], options: Options):
@@ -307,9 +276,7 @@ def _pool(plans: dict[str, str], options: Options):
 # --- building ----------------------------------------------------------------------------------
 
 
-def _assemble(
-    jobs, plans, build_dir: Path, output: Path, pool, options: Options, progress
-) -> dict[str, list[str]]:
+def _assemble(jobs, data, plans, build_dir: Path, output: Path, pool, options: Options, progress) -> dict:
     """Copy the reused jobs' files from the site; execute the others; return each job's files."""
     job_files: dict[str, list[str]] = {}
     for job in [j for j in jobs if plans[j.name].startswith(REUSE)]:
@@ -321,6 +288,7 @@ def _assemble(
     to_run = [j for j in jobs if j.name not in job_files]
     for job in to_run:
         (work / job.name / FIGURES).mkdir(parents=True)
+        job = replace(job, data=write_data(data[job.name], work / f"{job.name}-data"))
         pool.submit(job, work / job.name, options.timeout)
     if to_run:
         progress("start", total=len(to_run))
@@ -366,7 +334,6 @@ def _write(build_dir: Path, files, jobs: list[Job], job_files, plan: Plan, outpu
             title = job.title.removeprefix(f"{SITE_TITLE}: ")
             entries.append(Entry(job.name, title[:1].upper() + title[1:], numbers.get(job.name, []), links))
         cite, data_sha = citation(), digest(files)
-        old, why = changelog.previous_data(output)
         page = render(
             entries,
             title=SITE_TITLE,
@@ -374,37 +341,10 @@ def _write(build_dir: Path, files, jobs: list[Job], job_files, plan: Plan, outpu
             footer=f"Built by linyi-report from the data in data/ (SHA-256 {data_sha[:16]}); "
             "each report is a notebook executed with papermill.",
             data_sha256=data_sha,
-            preface=changelog.as_html(changelog.changes(old, files, why)),
+            preface=changelog.as_html(changelog.changes(output, build_dir / "data")),
         )
         (build_dir / "index.html").write_text(page, encoding="utf-8")
     jobs_marked = {
         j.name: {"key": j.provenance["key"], "inputs": j.provenance, "files": job_files[j.name]} for j in jobs
     }
     site.write_marker(build_dir, html=html, jobs=jobs_marked)
-
-
-#: Start of the name of a run's temporary directory in ``$TMPDIR``, before its process id.
-RUN_PREFIX = "linyi-report-"
-
-
-@contextlib.contextmanager
-def _run_dir():
-    """A temporary directory for the run (the data snapshot and packages), named after this
-    process; those of runs killed outright (no such process any more, and ours) are removed first."""
-    for old in Path(tempfile.gettempdir()).glob(f"{RUN_PREFIX}*-*"):
-        pid = old.name.removeprefix(RUN_PREFIX).split("-")[0]
-        with contextlib.suppress(OSError):
-            if pid.isdigit() and not _alive(int(pid)) and old.lstat().st_uid == os.getuid() and old.is_dir():
-                shutil.rmtree(old, ignore_errors=True)
-    with tempfile.TemporaryDirectory(prefix=f"{RUN_PREFIX}{os.getpid()}-", ignore_cleanup_errors=True) as tmp:
-        yield Path(tmp)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's
-        pass
-    return True

@@ -17,35 +17,27 @@ from pathlib import Path
 from .data import Tables, read_data
 
 
-def previous_data(site: Path) -> tuple[dict[str, bytes] | None, str]:
-    """The data copy of the site in ``site`` (None if there is none, or it cannot be read), and a
-    note saying why there is nothing to compare with."""
+def changes(site: Path, data_dir: Path) -> list[tuple[str, list[str]]]:
+    """(heading, lines) for each table or file of the data in ``data_dir`` that differs from the
+    copy in the site ``site`` (one section saying why, where there is nothing to compare with)."""
     from .site import read_marker, sha256
 
     marker = read_marker(site) if site.is_dir() else None
     if marker is None or not (site / "data").is_dir():
-        return None, "no earlier site to compare with"
-    try:
-        files = read_data(site / "data")
-    except Exception:
-        files = None
+        return [("Nothing to compare with", ["no earlier site"])]
     listed = {k.removeprefix("data/"): v for k, v in marker["files"].items() if k.startswith("data/")}
-    if files is None or "damaged" in marker or {n: sha256(site / "data" / n) for n in files} != listed:
-        return (
-            None,
-            f"the data copy of the earlier site ({site / 'data'}) is damaged: nothing to compare with",
-        )
-    return files, ""
-
-
-def changes(
-    old: dict[str, bytes] | None, new: dict[str, bytes], why: str = ""
-) -> list[tuple[str, list[str]]]:
-    """(heading, lines) for each table or file that changed from ``old`` to ``new`` (``old`` None:
-    one section saying ``why`` there is nothing to compare with)."""
-    if old is None:
-        return [("Nothing to compare with", [why or "no earlier site"])]
-    before, after = Tables(old), Tables(new)
+    try:
+        old, new = read_data(site / "data"), read_data(data_dir)
+        if "damaged" in marker or {n: sha256(site / "data" / n) for n in old} != listed:
+            raise ValueError("its files are not those the marker lists")
+        before, after = Tables(old), Tables(new)
+    except Exception as err:  # any damage: nothing to compare with, said in one line
+        return [
+            (
+                "Nothing to compare with",
+                [f"the data copy of the earlier site ({site / 'data'}) is damaged: {err}"],
+            )
+        ]
     keys = {
         r["name"]: r["schema"].get("primaryKey") for r in json.loads(new["datapackage.json"])["resources"]
     }
@@ -67,7 +59,7 @@ def changes(
     others = sorted(n for n in set(old) | set(new) if n.endswith(".json") and old.get(n) != new.get(n))
     if others:
         out.append(("Other data files changed", others))
-    statuses = _statuses(old, new)
+    statuses = _statuses(site / "data", data_dir)
     if statuses:
         out.append((f"Delivery statuses changed ({len(statuses)})", statuses))
     return out
@@ -79,23 +71,18 @@ def _by_key(rows, key: list[str] | None) -> dict[str, dict]:
     return {repr(tuple(row.values())): row for _, row in rows}  # no primary key: the whole row
 
 
-def _statuses(old: dict[str, bytes], new: dict[str, bytes]) -> list[str]:
+def _statuses(old: Path, new: Path) -> list[str]:
     """``target: old status → new status`` for each commitment whose delivery status changed."""
-    import tempfile
-
     from ..errors import Error
     from ..plan import load_plan
-    from .data import write_data
 
-    found = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for n, files in enumerate((old, new)):
-            try:
-                d = load_plan(write_data(files, Path(tmp) / str(n))).delivery()
-            except Error:  # an earlier copy that the rules of today refuse: no statuses to compare
-                return []
-            found.append(dict(zip(d["target_id"].astype(str), d["status"].astype(str), strict=True)))
-    before, after = found
+    try:
+        found = [load_plan(d).delivery() for d in (old, new)]
+    except Error:  # an earlier copy that the rules of today refuse: no statuses to compare
+        return []
+    before, after = (
+        dict(zip(d["target_id"].astype(str), d["status"].astype(str), strict=True)) for d in found
+    )
     return [
         f"{t}: {before.get(t, '(none)')} → {after.get(t, '(none)')}"
         for t in sorted(set(before) | set(after))

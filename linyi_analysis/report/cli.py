@@ -32,17 +32,11 @@ class _Parser(argparse.ArgumentParser):
         super().error(message)
 
 
-def _whole(least: int, what: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number{what}: {text!r}") from None
-        if value < least:
-            raise argparse.ArgumentTypeError(f"must be at least {least}{what}: {text!r}")
-        return value
-
-    return parse
+def _positive(text: str) -> int:
+    """A whole number, at least 1 (``--jobs``, ``--timeout``: nbclient counts whole seconds)."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number of at least 1: {text!r}")
+    return int(text)
 
 
 def parser(quiet: bool = False) -> argparse.ArgumentParser:
@@ -66,11 +60,11 @@ def parser(quiet: bool = False) -> argparse.ArgumentParser:
         ("--figures", {"type": Path, "metavar": "DIR"}, "also put the charts (PNG and SVG) in DIR, with "
          "the site; a file there is overwritten only if linyi-report wrote it (DIR/.linyi-report.json "
          "lists them), and none is deleted"),
-        ("--jobs", {"type": _whole(1, ""), "metavar": "N"}, "notebooks run at a time, one kernel each "
+        ("--jobs", {"type": _positive, "metavar": "N"}, "notebooks run at a time, one kernel each "
          f"(default: the number of CPUs, here {default_jobs()})"),
         ("--no-html", flag, "executed notebooks only: no HTML pages, no index"),
         ("--quiet", flag, "print nothing on success (for cron); on failure, one line per failure on stderr"),
-        ("--timeout", {"type": _whole(1, " of seconds"), "default": 600, "metavar": "SECONDS"}, "fail a "
+        ("--timeout", {"type": _positive, "default": 600, "metavar": "SECONDS"}, "fail a "
          "notebook whose cell runs longer than this (a whole number, at least 1; default 600)"),
         ("--notebooks", {"type": Path, "metavar": "DIR"}, "run the notebooks in DIR (overview.ipynb, "
          "action_report.ipynb) instead of the shipped ones"),
@@ -150,10 +144,8 @@ def main(argv: list[str] | None = None) -> int:
             first, rest = f"the data is not valid; nothing was run and {unchanged}.", str(err)
         elif "unchanged" not in first:
             first += "; nothing was run" if err.exit_code == 2 else f"; {unchanged}"
-        lines = [str(f) for f in getattr(err, "failures", [])] if args.quiet else []
-        for line in lines or (
-            [" ".join(f"{first} {rest}".split())] if args.quiet else [f"{first}\n{rest}".strip()]
-        ):
+        quiet = [str(f) for f in getattr(err, "failures", [])] or [f"{first} {rest}"]  # one line each
+        for line in [" ".join(q.split()) for q in quiet] if args.quiet else [f"{first}\n{rest}".strip()]:
             _say(f"error: {line}")
         return err.exit_code
     except InterruptedAfterPublishing:
@@ -174,12 +166,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nothing changed: {result.output} is up to date; no notebook executed")
     else:
         what = "executed notebooks" if args.no_html else "reports"
-        print(f"published {len(result.jobs)} {what} to {result.output} in {result.seconds:.1f} s "
+        print(f"published {len(result.executed + result.reused)} {what} to {result.output} in {result.seconds:.1f} s "
               f"(executed: {', '.join(result.executed) or 'none'}; reused: {', '.join(result.reused) or 'none'})")  # fmt: skip
         if not args.no_html:
             print(f"open {result.output / 'index.html'}")
         if result.charts:
-            print(f"updated {len(result.charts)} chart files in {result.figures}")
+            print(f"updated {len(result.charts)} chart files in {args.figures}")
     return 0
 
 
@@ -187,14 +179,12 @@ def _print_changes(args) -> int:
     """``--changes``: what changed in the data since the site in ``--output`` was built."""
     from ..plan import load_plan
     from ..resources import data_dir
-    from .changes import as_text, changes, previous_data
-    from .data import read_data
+    from .changes import as_text, changes
 
     try:
         source = data_dir(args.data_dir)
         load_plan(source)  # bad data: every problem listed
-        old, why = previous_data(args.output.resolve())
-        sys.stdout.write(as_text(changes(old, read_data(source), why), str(args.output)))
+        sys.stdout.write(as_text(changes(args.output.resolve(), source), str(args.output)))
     except Error as err:
         _say(f"error: {err}")
         return err.exit_code

@@ -143,38 +143,38 @@ class Tables:
 
 def rows_needed(tables: Tables, action_id: str) -> dict[str, set[int]]:
     """The rows (by position, per table) the page of action ``action_id`` needs (module docstring)."""
-    shown = {(t, i) for t, rows in tables.rows.items() for i, (_, row) in enumerate(rows)}
     seeds = {
         (t, i)
-        for t, i in shown
-        if tables.rows[t][i][1].get("action_id") == action_id
-        or (t == "evidence_searches" and tables.rows[t][i][1].get("covers") == "plan")
+        for t, rows in tables.rows.items()
+        for i, (_, row) in enumerate(rows)
+        if row.get("action_id") == action_id or (t == "evidence_searches" and row.get("covers") == "plan")
     }
-    needed, todo = set(seeds), list(seeds)
-    while todo:  # read back: rows naming a row the page shows
-        table, i = todo.pop()
+
+    def back(table: str, i: int):  # the rows that name this one, and that a page reads with it
         for (other, column), (target, key) in tables.refs.items():
-            if target != table or (other, column) not in READ_BACK:
-                continue
-            for j in tables.where(other, column, tables.rows[table][i][1].get(key, "")):
-                if (other, j) not in needed:
-                    needed.add((other, j))
-                    todo.append((other, j))
-    todo = list(needed)
-    while todo:  # and everything those rows refer to
-        table, i = todo.pop()
+            if target == table and (other, column) in READ_BACK:
+                yield from (
+                    (other, j) for j in tables.where(other, column, tables.rows[table][i][1].get(key, ""))
+                )
+
+    def forth(table: str, i: int):  # the rows this one refers to
         for (source, column), (target, key) in tables.refs.items():
-            if source != table:
-                continue
-            for value in tables.values(table, i, column):
-                for j in tables.where(target, key, value):
-                    if (target, j) not in needed:
-                        needed.add((target, j))
-                        todo.append((target, j))
-    out: dict[str, set[int]] = {t: set() for t in tables.rows}
-    for t, i in needed:
-        out[t].add(i)
-    return out
+            for value in tables.values(table, i, column) if source == table else []:
+                yield from ((target, j) for j in tables.where(target, key, value))
+
+    needed = _reach(_reach(seeds, back), forth)
+    return {t: {i for s, i in needed if s == t} for t in tables.rows}
+
+
+def _reach(start: set, step) -> set:
+    """``start`` and every row reached from it by ``step`` (row → rows), as far as it goes."""
+    found, todo = set(start), list(start)
+    while todo:
+        for row in step(*todo.pop()):
+            if row not in found:
+                found.add(row)
+                todo.append(row)
+    return found
 
 
 def packages(files: dict[str, bytes], action_ids: list[str]) -> dict[str, dict[str, bytes]]:

@@ -1,15 +1,9 @@
 """Running notebooks: one through papermill (:func:`run_job`), several at once (:class:`Pool`).
 
-A :class:`Job` is one notebook with its parameters, the data directory it reads and the
-directory it writes ``<name>.ipynb``, ``<name>.html`` (unless told not to) and its charts
-(``figures/``) into. Its kernel reads only that data (``LINYI_DATA_DIR``), starts in that
-directory, and runs with an empty IPython profile of the run's own (``IPYTHONDIR``): a user's
-startup files cannot change a page. A kernel gets :data:`START_TIMEOUT` seconds to start (a
-busy machine can take more than papermill's default 60).
-
-Workers are forked from the runner once it has imported papermill and nbconvert, so those
-imports are paid once. A worker never writes to the run's standard error (its kernels' log
-lines and tracebacks go to the null device): the runner reports each failure in one line.
+A job's kernel reads only its data (``LINYI_DATA_DIR``), starts in the job's directory, and runs
+with an empty IPython profile of its own (``IPYTHONDIR``): a user's startup files cannot change
+a page. Workers are forked once papermill and nbconvert are imported (paid once), and never write
+to the run's standard error: the runner reports each failure in one line.
 """
 
 from __future__ import annotations
@@ -28,9 +22,6 @@ from ..resources import DATA_DIR_ENV
 
 #: Seconds a kernel may take to start and answer (papermill's default is 60).
 START_TIMEOUT = 300
-#: Id given to the cell papermill injects (papermill gives it a random one): the same executed
-#: notebook and page in every run.
-INJECTED_CELL_ID = "injected-parameters"
 
 
 @dataclass(frozen=True)
@@ -86,10 +77,16 @@ def run_job(job: Job, out: Path, *, html: bool = True, timeout: int | None = Non
         where = f"cell [{err.exec_count}]" + (f" ({first[0]!r})" if first else "")
         raise NotebookFailed(f"{job.describe()} failed in {where}: {err.ename}: {err.evalue}") from None
     except Exception as err:  # a dead kernel, a timeout, a kernel that never started
-        raise NotebookFailed(f"{job.describe()} failed: {_why(err, timeout)}") from None
+        from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+        why = {
+            CellTimeoutError: f"a cell ran longer than the timeout ({timeout} s, --timeout); its kernel was stopped",
+            DeadKernelError: "the kernel died (it exited, crashed or ran out of memory)",
+        }.get(type(err)) or f"{type(err).__name__}: {(str(err).strip().splitlines() or [''])[0]}"
+        raise NotebookFailed(f"{job.describe()} failed: {why}") from None
     for cell in nb.cells:  # what papermill makes differ from run to run, apart from its timings
         if "injected-parameters" in cell.metadata.get("tags", []):
-            cell.id = INJECTED_CELL_ID
+            cell.id = "injected-parameters"  # (papermill gives it a random id)
     nb.metadata.papermill.update(input_path=job.notebook.name, output_path=f"{job.name}.ipynb")
     nb.metadata["linyi_report"] = dict(job.provenance)
     nbformat.write(nb, out / f"{job.name}.ipynb")
@@ -98,17 +95,6 @@ def run_job(job: Job, out: Path, *, html: bool = True, timeout: int | None = Non
 
         (out / f"{job.name}.html").write_text(to_html(nb, job.title), encoding="utf-8")
     return time.perf_counter() - start
-
-
-def _why(err: Exception, timeout: int | None) -> str:
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-
-    if isinstance(err, CellTimeoutError):
-        return f"a cell ran longer than the timeout ({timeout} s, --timeout); its kernel was stopped"
-    if isinstance(err, DeadKernelError):
-        return "the kernel died (it exited, crashed or ran out of memory)"
-    lines = str(err).strip().splitlines()
-    return f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__
 
 
 def _worker_init(runner: int) -> None:

@@ -1,23 +1,13 @@
 """Where a run may write, and putting a new site in place at once: a failed run loses nothing.
 
-**The marker.** Every site, and every ``--figures`` directory, the command writes holds
-:data:`MARKER`: the files it wrote there (with their SHA-256) and, for a site, each notebook's
-job key and files. A directory is the command's to replace only if it is missing, empty, or
-holds the marker and nothing it does not list (:func:`check_destinations`); in ``--figures``
-it overwrites only a file the marker lists, or one holding the very bytes it would write, and
-deletes nothing. A damaged marker is ignored (said in one line): every notebook executes, and
-the directory is replaced only if every file in it is one a site has by name.
-
-**Publishing.** The run builds the new site in ``.<output>.linyi-build-*`` beside the output
-(same file system), then swaps it in by two renames, the old site moved aside to
-``.<output>.linyi-old-*`` and deleted; the new charts are written beside their old versions in
-``--figures`` first and renamed over them with the swap. SIGINT and SIGTERM are held back
-meanwhile. A run that fails removes its build directory; the next run, holding the lock,
-removes what a killed one left (only directories holding the marker) and puts an old site
-back if a kill fell between the two renames.
-
-**The lock** (:func:`locked`) is a :mod:`filelock` file in the user's cache directory, named
-after the resolved output: nothing is created beside the output but the build directory.
+Every site, and every ``--figures`` directory, the command writes holds :data:`MARKER`, listing
+the files it wrote there (with their SHA-256) and, for a site, each notebook's key and files. A
+site is replaced only if it holds the marker and nothing it does not list; in ``--figures`` a
+file is overwritten only if the marker lists it or it holds the bytes to be written. A new site
+is built beside the output (same file system) and swapped in by two renames, while SIGINT and
+SIGTERM wait; the next run removes what a killed one left (directories holding the marker) and
+puts the old site back if a kill fell between the renames. The lock is a :mod:`filelock` file in
+the user's cache directory: nothing but the build directory is made beside the output.
 """
 
 from __future__ import annotations
@@ -62,7 +52,7 @@ def read_marker(directory: Path) -> dict | None:
         return None
     try:
         marker = json.loads(path.read_text(encoding="utf-8"))
-        files, jobs = marker["files"], marker.get("jobs", {})
+        files, jobs = marker["files"], marker.setdefault("jobs", {})
         names = [*files, *(f for job in jobs.values() for f in job["files"])]
         if not all(isinstance(n, str) and SITE_FILE.fullmatch(n) for n in names) or not all(
             isinstance(job["key"], str) and isinstance(job.get("inputs", {}), dict) for job in jobs.values()
@@ -131,20 +121,18 @@ def check_destinations(output, figures, inputs: dict[str, Path]) -> tuple[Path, 
 
 
 def strangers_in(site: Path) -> list[str]:
-    """The files of ``site`` its marker does not list (every file if it has no marker)."""
-    present = files_of(site)
+    """The files of ``site`` its marker does not list (by name, a damaged one), links, or every file
+    if it has no marker."""
     marker = read_marker(site)
-    if marker is None:
-        return present
-    if "damaged" in marker:
-        return [
-            rel
-            for rel in present
-            if rel != MARKER and (not SITE_FILE.fullmatch(rel) or (site / rel).is_symlink())
-        ]
-    return [
-        rel for rel in present if rel != MARKER and (rel not in marker["files"] or (site / rel).is_symlink())
-    ]
+
+    def ours(rel: str) -> bool:
+        if marker is None or (site / rel).is_symlink():
+            return False
+        return rel == MARKER or bool(
+            SITE_FILE.fullmatch(rel) if "damaged" in marker else rel in marker["files"]
+        )
+
+    return [rel for rel in files_of(site) if not ours(rel)]
 
 
 def _listed(names: list[str], most: int = 3) -> str:
@@ -302,8 +290,3 @@ def signals_held():
             signal.signal(s, handler)
         if received:
             signal.raise_signal(received[0])
-
-
-def remove(build: Path | None) -> None:
-    if build is not None and build.exists() and not build.is_symlink():
-        shutil.rmtree(build, ignore_errors=True)
