@@ -18,24 +18,23 @@ def test_a_kernels_own_stderr_never_reaches_the_terminal(tmp_path, run_env):
     nb = nbformat.read(notebooks / "action_report.ipynb", as_version=4)
     nb.cells.insert(1, nbformat.v4.new_code_cell("import os\nos.write(2, b'KERNEL-STDERR-LINE\\n')"))
     nbformat.write(nb, notebooks / "action_report.ipynb")
-    proc = run_report(
-        "--quiet",
-        "--action",
-        "medical",
-        "--no-html",
-        "--output",
-        tmp_path / "S",
-        "--notebooks",
-        notebooks,
-        cwd=tmp_path,
-        env=run_env,
+    # The user's IPython profile turns tables off: the kernels run with an empty profile of their own.
+    startup = tmp_path / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-tables-off.py").write_text(
+        "get_ipython().display_formatter.formatters['text/html'].enabled = False\n"
     )
+    env = {**run_env, "IPYTHONDIR": str(tmp_path / "ipython")}
+    args = ["--action", "medical", "--no-html", "--output", tmp_path / "S", "--notebooks", notebooks]
+    proc = run_report("--quiet", *args, cwd=tmp_path, env=env)
     assert proc.returncode == 0, proc.stderr
     assert (proc.stdout, proc.stderr) == ("", "")
     # the cell did run (the test would catch a kernel that never wrote): it has its execution count
     executed = nbformat.read(tmp_path / "S" / "medical.ipynb", as_version=4)
     cell = next(c for c in executed.cells if "KERNEL-STDERR-LINE" in c.source)
     assert cell.execution_count is not None
+    tables = [o for c in executed.cells for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
+    assert len(tables) >= 7, "the user's profile did not reach the kernel: every table is there"
     loud = run_report(
         "--action",
         "medical",

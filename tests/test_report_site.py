@@ -353,6 +353,28 @@ def test_without_quiet_a_usage_error_keeps_the_usage_block(capsys):
     assert capsys.readouterr().err.startswith("usage: linyi-report")
 
 
+def test_dry_run_and_changes_write_nothing_and_say_what_they_find(tmp_path, capsys, monkeypatch):
+    from linyi_analysis.report.data import write_data
+
+    monkeypatch.chdir(tmp_path)
+    files = read_data(data_dir())
+    earlier = make_site(tmp_path / "site", {f"data/{name}": data for name, data in files.items()})
+    data = write_data(files, tmp_path / "data")
+    (data / "units.csv").write_bytes(
+        files["units.csv"].replace(b"parks,count,parks,", b"parks,count,park(s),")
+    )
+    before = tree(tmp_path)
+    assert cli.main(["--changes", "--output", "site", "--data-dir", "data"]) == 0
+    assert "units.csv (1):\n  - parks: label: 'parks' → 'park(s)'" in capsys.readouterr().out
+    assert cli.main(["--dry-run", "--output", "new", "--figures", "figs", "--action", "urban"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "overview  execute  not in the site",
+        "urban     execute  not in the site",
+    ]
+    assert tree(tmp_path) == before and sorted(p.name for p in tmp_path.iterdir()) == ["data", "site"]
+    assert earlier.exists()
+
+
 def test_the_options_of_issue_9_are_there_and_the_store_is_gone():
     text = cli.parser().format_help()
     for option in (
