@@ -54,7 +54,7 @@ def run(cmd: list[str] | str, **kwargs) -> None:
 
 
 def report_run(jobs: int, out: Path) -> Callable[[], None]:
-    """A full run: ``--force`` (every notebook executes) with a private store."""
+    """A full run: ``--force`` (every notebook executes) into a new output."""
 
     def go():
         shutil.rmtree(out, ignore_errors=True)
@@ -67,8 +67,6 @@ def report_run(jobs: int, out: Path) -> Callable[[], None]:
                 str(jobs),
                 "--quiet",
                 "--force",
-                "--cache-dir",
-                str(out.parent / f"{out.name}-store"),
             ],
             cwd=ROOT,
         )
@@ -77,12 +75,11 @@ def report_run(jobs: int, out: Path) -> Callable[[], None]:
 
 
 def incremental_run(out: Path, data: Path, edit: bool) -> Callable[[], None]:
-    """An incremental run on a private copy of the data and a private store. ``edit``: first change
+    """An incremental run on a private copy of the data, into the same output. ``edit``: first change
     one evidence row of the medical action to a value not seen before (so exactly the overview and
     the medical report execute); else nothing changed since the previous run (nothing executes)."""
     if not data.exists():
         shutil.copytree(ROOT / "data", data)
-    store = out.parent / f"{out.name}-store"
     edits = iter(range(1, 10_000))
 
     def go():
@@ -102,8 +99,6 @@ def incremental_run(out: Path, data: Path, edit: bool) -> Callable[[], None]:
                 "--quiet",
                 "--data-dir",
                 str(data),
-                "--cache-dir",
-                str(store),
             ],
             cwd=ROOT,
         )

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 
 class Error(Exception):
-    """Base of every exception the package raises on purpose."""
+    """Base of every exception the package raises on purpose. ``exit_code``: the exit status of
+    ``linyi-report`` when it stops on one (1: bad data, a failed notebook, an output not written)."""
+
+    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ def _sort_key(p: Problem):
 class ParameterError(Error, ValueError):
     """A notebook or report parameter has a value that cannot be used; the message lists what is valid."""
 
+    exit_code = 2
+
 
 class UnknownAction(ParameterError):
     """An action id that is not in the plan (:meth:`linyi_analysis.plan.Plan.action`)."""
@@ -101,3 +106,41 @@ class UnknownTable(Error, KeyError):
 
     def __str__(self) -> str:  # the message itself, not KeyError's quoted repr of it
         return str(self.args[0]) if self.args else ""
+
+
+class ReportError(Error):
+    """A report run (``linyi-report``) could not do what it was asked. ``exit_code`` is the
+    command's exit status for it: 1 here; see the subclasses."""
+
+    exit_code = 1
+
+    def __reduce__(self):
+        return type(self), self.args
+
+
+class UsageError(ReportError):
+    """A bad option value, or an output the run may not write (it holds files the run did not
+    make, or overlaps the data or the notebooks); raised before anything runs, nothing touched."""
+
+    exit_code = 2
+
+
+class Busy(ReportError):
+    """Another run holds the output (``--no-wait``)."""
+
+    exit_code = 75
+
+
+class NotebookFailed(ReportError):
+    """One notebook raised an error, its kernel died or did not start, or a cell ran past the timeout."""
+
+
+class BuildFailed(ReportError):
+    """Notebooks failed (``failures``: one :class:`NotebookFailed` each); nothing was published."""
+
+    def __init__(self, message: str, failures: list | None = None):
+        super().__init__(message, failures or [])
+        self.failures = failures or []
+
+    def __str__(self) -> str:
+        return str(self.args[0])

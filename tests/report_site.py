@@ -19,11 +19,6 @@ PROJECT = Path(__file__).resolve().parents[1]
 COMMAND = [sys.executable, "-m", "linyi_analysis.report"]
 
 
-#: A stand-in for an older chart the package wrote: a PNG with the package's constant signature
-#: chunk (``tEXt`` ``Software: linyi_analysis``, as plots.save_figure writes it), other bytes after.
-OLDER_CHART = b"\x89PNG\r\n\x1a\n" + b"\0\0\0\x17tEXtSoftware\0linyi_analysis" + b"an older chart"
-
-
 def report_env(env: dict | None = None) -> dict:
     """The environment for a run: this one without ``LINYI_DATA_DIR``, plus ``env``."""
     environ = {k: v for k, v in os.environ.items() if k != "LINYI_DATA_DIR"}
@@ -41,9 +36,9 @@ def run_report(
 ) -> subprocess.CompletedProcess:
     """Run ``linyi-report ARGS`` to the end (``timeout`` only guards against a hang).
 
-    ``force``: with ``--force``, so every notebook executes as the test expects, whatever earlier
-    tests left in the store (tests/test_report_incremental.py runs without it). ``prefix``: a
-    command to run it under (``setpriv …``)."""
+    ``force``: with ``--force``, so every notebook executes as the test expects, whatever the
+    output held (tests/test_report_incremental.py runs without it). ``prefix``: a command to run
+    it under (``setpriv …``)."""
     return subprocess.run(
         [*prefix, *COMMAND, *(["--force"] if force else []), *map(str, args)],
         capture_output=True,
@@ -56,7 +51,7 @@ def run_report(
 
 def start_report(*args, cwd: Path | None = None, env: dict | None = None) -> subprocess.Popen:
     """Start ``linyi-report --force ARGS`` in a session of its own; its progress lines come on
-    ``stderr`` (``--force``: every notebook executes, whatever is in the store)."""
+    ``stderr`` (``--force``: every notebook executes, whatever the output held)."""
     return subprocess.Popen(
         [*COMMAND, "--force", *map(str, args)],
         stdout=subprocess.PIPE,
@@ -91,17 +86,15 @@ def tree_hashes(root: Path) -> dict[str, str]:
 
 
 def leftovers(parent: Path) -> list[str]:
-    """Build directories, old trees and lock files a run may leave beside its output (not the
-    run history and data summary it keeps there on purpose: .<output>.history.jsonl, .<output>.data.json)."""
-    kept = re.compile(r"^\.[^/]+\.(history\.jsonl|data\.json)$")
-    return sorted(p.name for p in parent.iterdir() if p.name.startswith(".") and not kept.match(p.name))
+    """What a run may leave beside its output: build directories and old sites (``.<name>.linyi-*``)."""
+    return sorted(p.name for p in parent.iterdir() if p.name.startswith("."))
 
 
 def data_sha256(data_dir: Path) -> str:
-    """The SHA-256 a run records for the data in ``data_dir`` (as :mod:`linyi_analysis.report.build`)."""
-    from linyi_analysis.report.build import _data_digest
+    """The SHA-256 a run records for the data in ``data_dir`` (its files, as the index names them)."""
+    from linyi_analysis.report.data import digest, read_data
 
-    return _data_digest(data_dir)
+    return digest(read_data(data_dir))
 
 
 # --- reading pages ---------------------------------------------------------------------------
@@ -212,9 +205,9 @@ def site_problems(reports: Path, data_dir: Path | None = None) -> list[str]:
 
     - every link of every page (index and reports) resolves to a file of the site;
     - every page and executed notebook names the data it was made from (the digest of the data
-      its notebook reads: the whole plan for the overview, an action's cut for its report), a
+      its notebook reads: the whole data for the overview, an action's package for its report), a
       page and its notebook name the same, and, given ``data_dir``, that is the digest of its
-      part of the data there;
+      data there;
     - every chart embedded in a page is a file of ``figures/``, byte for byte (the charts are
       from the same run as the pages).
     """
@@ -247,11 +240,11 @@ def site_problems(reports: Path, data_dir: Path | None = None) -> list[str]:
     if any(len(d) != 1 or None in d for d in stems.values()):
         problems.append(f"a page and its notebook do not name the same data: {digests}")
     if data_dir is not None:
-        import linyi_analysis as la
+        from linyi_analysis.report.data import digest, packages, read_data
 
-        plan = la.load_plan(data_dir)
+        files = read_data(data_dir)
         for stem, found in stems.items():
-            expected = plan.digest() if stem == "overview" else plan.action(stem).digest()
+            expected = digest(files if stem == "overview" else packages(files, [stem])[stem])
             if found != {expected}:
                 problems.append(f"{stem} is not made from the data in {data_dir}: {found}")
     return problems
@@ -260,3 +253,18 @@ def site_problems(reports: Path, data_dir: Path | None = None) -> list[str]:
 def site_digest(reports: Path) -> str | None:
     """The SHA-256 of the data ``reports/index.html`` says the site was made from."""
     return parse_page((reports / "index.html").read_text(encoding="utf-8")).data_sha256
+
+
+def plain_overview(directory: Path) -> Path:
+    """A copy of the notebooks in ``directory`` whose overview is only its parameters cell: for the
+    tests of the run itself (locks, signals, reuse of action reports), where the overview's content
+    does not matter and its kernel's time would be most of the test's."""
+    import nbformat
+
+    directory.mkdir(parents=True, exist_ok=True)
+    report = nbformat.read(PROJECT / "notebooks" / "action_report.ipynb", as_version=4)
+    nbformat.write(report, directory / "action_report.ipynb")
+    overview = nbformat.v4.new_notebook(metadata={"kernelspec": report.metadata.kernelspec})
+    overview.cells = [nbformat.v4.new_code_cell('figures_dir: str = ""', metadata={"tags": ["parameters"]})]
+    nbformat.write(overview, directory / "overview.ipynb")
+    return directory

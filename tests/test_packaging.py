@@ -113,6 +113,8 @@ def test_non_editable_install_loads_from_anywhere(tmp_path):
     assert run.returncode == 0, run.stderr
     built = sorted(p.name for p in (elsewhere / "out").iterdir())
     assert built == [
+        ".linyi-report.json",
+        "data",
         "figures",
         "index.html",
         "medical.html",

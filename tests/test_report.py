@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import PROJECT, read_rows, set_cell
-from report_site import OLDER_CHART, leftovers, read_until, run_report, tree_hashes
+from report_site import leftovers, plain_overview, read_until, run_report, site_problems, tree_hashes
 
 import linyi_analysis as la
 from linyi_analysis.report.parameters import report_actions
@@ -37,14 +37,16 @@ def site(reference_site):
 
 @pytest.fixture
 def existing(tmp_path) -> Path:
-    """A stand-in for the reports of an earlier run (its pages name their data, as a run's do:
-    a run replaces only a site it published)."""
+    """A stand-in for the reports of an earlier run (its marker lists its files, as a run's does:
+    a run replaces only a site it wrote)."""
+    from linyi_analysis.report.site import write_marker
+
     old = tmp_path / "reports"
     (old / "figures").mkdir(parents=True)
-    stamp = '<meta name="linyi-data-sha256" content="0123">'
-    (old / "index.html").write_text(f"{stamp}<p>earlier run</p>")
-    (old / "education.html").write_text(f"{stamp}<p>earlier education report</p>")
-    (old / "figures" / "overview.png").write_bytes(OLDER_CHART)
+    (old / "index.html").write_text("<p>earlier run</p>")
+    (old / "education.html").write_text("<p>earlier education report</p>")
+    (old / "figures" / "overview.png").write_bytes(b"an older chart")
+    write_marker(old, html=True, jobs={})
     return old
 
 
@@ -54,13 +56,18 @@ def existing(tmp_path) -> Path:
 def test_full_run_writes_the_whole_site(site):
     root, proc = site
     reports = root / "reports"
-    expected = {"index.html", "overview.html", "overview.ipynb", "figures"}
+    expected = {"index.html", "overview.html", "overview.ipynb", "figures", "data", ".linyi-report.json"}
     expected |= {f"{a}.{ext}" for a in ACTIONS for ext in ("html", "ipynb")}
     assert {p.name for p in reports.iterdir()} == expected
-    assert leftovers(root) == [], "no build directory, old tree or lock file may remain"
-    assert f"wrote {1 + len(ACTIONS)} reports to" in proc.stdout
+    assert leftovers(root) == [], "no build directory or old site may remain"
+    assert f"published {1 + len(ACTIONS)} reports to" in proc.stdout
     # progress, one line per notebook (stderr is not a terminal here)
-    assert re.findall(r"^\[(\d+)/7\]", proc.stderr, re.M) == [str(i) for i in range(1, 8)]
+    assert sorted(re.findall(r"^(\w+) \(\d+\.\d s\)$", proc.stderr, re.M)) == sorted(["overview", *ACTIONS])
+    assert site_problems(reports, PROJECT / "data") == []
+    # the data the site was made from, for readers and for the next run's "changes since"
+    assert {p.name: p.read_bytes() for p in (reports / "data").iterdir()} == {
+        p.name: p.read_bytes() for p in (PROJECT / "data").iterdir() if p.suffix in (".csv", ".json")
+    }
 
 
 def test_charts_are_those_of_generate_figures_byte_for_byte(site, tmp_path):
@@ -72,7 +79,8 @@ def test_charts_are_those_of_generate_figures_byte_for_byte(site, tmp_path):
     plots.generate_figures(la.load_plan(), reference)
     ours = tree_hashes(root / "reports" / "figures")
     assert ours == tree_hashes(reference)
-    assert tree_hashes(root / "figures") == ours
+    copied = tree_hashes(root / "figures")
+    assert copied.pop(".linyi-report.json") and copied == ours
 
 
 def _rows(html: str) -> list[list[str]]:
@@ -139,7 +147,7 @@ def test_each_action_report_holds_exactly_its_targets(site, action):
 def test_executed_notebooks_name_no_temporary_path(site):
     """Papermill's metadata and injected cell hold relative names, the same in every run."""
     root, _ = site
-    build_dir = re.compile(r"\.reports\.build-|linyi-data-")
+    build_dir = re.compile(r"\.linyi-build-|linyi-report-\d|\.work/")
     for path in (root / "reports").glob("*.ipynb"):
         text = path.read_text()
         assert not build_dir.search(text), path.name
@@ -215,7 +223,7 @@ def test_bad_data_is_refused_with_every_problem(existing, data_copy):
     before = tree_hashes(existing)
     proc = run_report("--output", existing, "--data-dir", data_copy)
     assert proc.returncode == 1
-    assert "the data is not valid; nothing was run" in proc.stderr
+    assert "problem in the data" in proc.stderr and "is unchanged" in proc.stderr
     assert "targets.csv" in proc.stderr and "'lots' is not a number" in proc.stderr
     assert tree_hashes(existing) == before and leftovers(existing.parent) == []
 
@@ -223,11 +231,11 @@ def test_bad_data_is_refused_with_every_problem(existing, data_copy):
 def test_output_that_cannot_be_written(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    proc = run_report("--output", blocker / "reports")
+    proc = run_report("--output", blocker / "reports", "--action", "medical")
     assert proc.returncode == 1
-    assert f"cannot write to {blocker}" in proc.stderr
+    assert f"cannot write the site in {blocker}" in proc.stderr
     proc = run_report("--output", blocker)
-    assert proc.returncode == 1 and "exists and is not a directory" in proc.stderr
+    assert proc.returncode == 2 and "exists and is not a directory" in proc.stderr
     assert blocker.read_text() == "not a directory"
 
 
@@ -235,9 +243,9 @@ def test_figures_directory_that_cannot_be_written_is_refused_first(existing, tmp
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     before = tree_hashes(existing)
-    proc = run_report("--output", existing, "--figures", blocker / "figures")
-    assert proc.returncode == 1
-    assert f"cannot write to {blocker / 'figures'}: {blocker} is not a directory" in proc.stderr
+    proc = run_report("--output", existing, "--figures", blocker)
+    assert proc.returncode == 2
+    assert f"--figures '{blocker}' exists and is not a directory; nothing was run" in proc.stderr
     assert "running" not in proc.stderr, "refused before any notebook ran"
     assert tree_hashes(existing) == before
 
@@ -266,22 +274,20 @@ def test_output_in_a_read_only_directory(read_only_dir):
     before = sorted(p.name for p in read_only_dir.iterdir())
     proc = run_report("--output", read_only_dir / "reports", "--action", "medical")
     assert proc.returncode == 1
-    assert f"linyi-report: error: cannot write to {read_only_dir}: " in proc.stderr
+    assert f"linyi-report: error: cannot write the site in {read_only_dir}: " in proc.stderr
     assert f"{read_only_dir / 'reports'} is unchanged" in proc.stderr
-    assert "running" not in proc.stderr, "refused before any notebook ran"
     assert sorted(p.name for p in read_only_dir.iterdir()) == before
 
 
 def test_a_failing_notebook_is_named_and_nothing_is_published(existing, tmp_path):
-    notebooks = tmp_path / "notebooks"
-    shutil.copytree(PROJECT / "notebooks", notebooks)
+    notebooks = plain_overview(tmp_path / "notebooks")
     nb = nbformat.read(notebooks / "action_report.ipynb", as_version=4)
     at = next(i for i, c in enumerate(nb.cells) if c.source.strip() == "tables.targets(plan)")
     nb.cells.insert(at, nbformat.v4.new_code_cell("raise RuntimeError('the figures do not add up')"))
     nbformat.write(nb, notebooks / "action_report.ipynb")
     figures = tmp_path / "figures"
     figures.mkdir()
-    (figures / "keep.png").write_bytes(OLDER_CHART)
+    (figures / "keep.png").write_bytes(b"the user's chart")
     before, figures_before = tree_hashes(existing), tree_hashes(figures)
 
     proc = run_report(
@@ -290,20 +296,23 @@ def test_a_failing_notebook_is_named_and_nothing_is_published(existing, tmp_path
     assert proc.returncode == 1
     message = proc.stderr
     assert "1 notebook failed" in message
-    assert f"action_report.ipynb (action='medical') failed in cell {at + 1}" in message
-    assert "raise RuntimeError" in message and "RuntimeError: the figures do not add up" in message
+    assert re.search(
+        "action_report.ipynb \\(action='medical'\\) failed in cell \\[\\d+\\] \\([\"']raise RuntimeError",
+        message,
+    )
+    assert "RuntimeError: the figures do not add up" in message
     assert tree_hashes(existing) == before, "the earlier reports are untouched"
     assert tree_hashes(figures) == figures_before
     assert leftovers(existing.parent) == []
 
 
 def test_a_run_holding_the_output_makes_another_wait_or_stop(existing):
-    from linyi_analysis.report.publish import Staging
+    from linyi_analysis.report.site import locked
 
     before = tree_hashes(existing)
-    with Staging(existing):
+    with locked([existing.resolve()]):
         proc = run_report("--no-wait", "--output", existing)
-    assert proc.returncode == 75 and "another run is writing" in proc.stderr
+    assert proc.returncode == 75 and "another linyi-report run is writing" in proc.stderr
     assert tree_hashes(existing) == before
 
 
@@ -311,25 +320,36 @@ def test_a_run_holding_the_output_makes_another_wait_or_stop(existing):
 def test_an_interrupted_run_leaves_the_site_as_it_was(existing, signum):
     before = tree_hashes(existing)
     environ = {k: v for k, v in os.environ.items() if k != "LINYI_DATA_DIR"}
+    notebooks = plain_overview(existing.parent / "notebooks")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "linyi_analysis.report", "--force", "--output", existing],
+        [
+            sys.executable,
+            "-m",
+            "linyi_analysis.report",
+            "--force",
+            "--output",
+            existing,
+            "--notebooks",
+            notebooks,
+            "--action",
+            "medical",
+            "--action",
+            "rural",
+            "--jobs",
+            "1",
+        ],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,
         env=environ,
     )
-    assert proc.stderr.readline().startswith("running 7 notebooks")
-    read_until(proc.stderr, r"^\[1/7\]")  # one notebook done: kernels are running the next ones
+    assert proc.stderr.readline().startswith("running 3 notebooks")
+    read_until(proc.stderr, r"^\w+ \(\d+\.\d s\)")  # one notebook done: kernels are running the next ones
     proc.send_signal(signum)
     rest = proc.stderr.read()
     assert proc.wait(timeout=120) == 128 + signum
     assert "interrupted;" in rest and "is unchanged" in rest
     assert tree_hashes(existing) == before and leftovers(existing.parent) == []
-
-
-def test_bad_jobs_value_is_a_usage_error():
-    proc = run_report("--jobs", "0")
-    assert proc.returncode == 2 and "--jobs: must be at least 1" in proc.stderr
 
 
 # --- a second run replaces the site at once -------------------------------------------------
@@ -339,12 +359,20 @@ def test_a_new_run_replaces_the_whole_site(site, tmp_path):
     root, _ = site
     reports = tmp_path / "reports"
     shutil.copytree(root / "reports", reports)
-    proc = run_report("--action", "rural", "--no-html", "--quiet", "--output", reports)
+    notebooks = ["--notebooks", plain_overview(tmp_path / "notebooks")]
+    proc = run_report("--action", "rural", "--no-html", "--quiet", "--output", reports, *notebooks)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == proc.stderr == "", "--quiet prints nothing"
-    assert {p.name for p in reports.iterdir()} == {"overview.ipynb", "rural.ipynb", "figures"}
+    assert {p.name for p in reports.iterdir()} == {
+        "overview.ipynb", "rural.ipynb", "figures", "data", ".linyi-report.json"
+    }  # fmt: skip
     assert leftovers(tmp_path) == []
     # the same notebook, run again on the same data, gives the same outputs
     old = nbformat.read(root / "reports" / "rural.ipynb", as_version=4)
     new = nbformat.read(reports / "rural.ipynb", as_version=4)
     assert [c.get("outputs") for c in new.cells] == [c.get("outputs") for c in old.cells]
+    # --no-html is in what decides reuse: an ordinary run then makes the pages and the index
+    proc = run_report("--action", "rural", "--quiet", "--output", reports, *notebooks, force=False)
+    assert proc.returncode == 0, proc.stderr
+    assert {"index.html", "overview.html", "rural.html"} <= {p.name for p in reports.iterdir()}
+    assert site_problems(reports, PROJECT / "data") == []

@@ -5,17 +5,19 @@ Modules, one job each (papermill's own layout is the model):
 - :mod:`~linyi_analysis.report.parameters` — which actions get a report; checking the values
   a notebook was given (the notebooks call it in the cell after their ``parameters`` cell);
 - :mod:`~linyi_analysis.report.notebooks` — where the shipped notebooks are;
+- :mod:`~linyi_analysis.report.data` — the data each notebook reads: the run's snapshot, and
+  one reduced data package per action (the rows its page needs, and nothing else);
 - :mod:`~linyi_analysis.report.execute` — running one notebook with papermill, and a pool of
-  worker processes running many at once;
-- :mod:`~linyi_analysis.report.html` — executed notebook → self-contained HTML page (no code,
-  nothing loaded from the network);
+  worker processes running several at once;
+- :mod:`~linyi_analysis.report.html` — executed notebook → self-contained HTML page;
 - :mod:`~linyi_analysis.report.index` — the ``index.html`` linking every report with its numbers;
-- :mod:`~linyi_analysis.report.publish` — building in a temporary directory, the lock, and
-  moving the result into place;
-- :mod:`~linyi_analysis.report.build` — the whole run; :mod:`~linyi_analysis.report.cli` — the
-  ``linyi-report`` command (also ``python -m linyi_analysis.report``);
+- :mod:`~linyi_analysis.report.changes` — what changed in the data since the site was built;
+- :mod:`~linyi_analysis.report.site` — where a run may write, the marker, the lock, putting a
+  new site in place at once;
+- :mod:`~linyi_analysis.report.build` — the whole run, with the job keys and the reuse of
+  unchanged pages; :mod:`~linyi_analysis.report.cli` — the ``linyi-report`` command;
 - :mod:`~linyi_analysis.report.stored` — the clean form the notebooks are stored in (``make
-  notebooks``), with the execution counts of a clean run, so stock nbval compares every output.
+  notebooks``), so stock nbval compares every output.
 
 Importing this package is light: papermill and nbconvert are imported by the modules that use them.
 """

@@ -1,32 +1,24 @@
 """The ``linyi-report`` command (also ``python -m linyi_analysis.report``).
 
-Exit status: 0 built; 1 bad data, a data file that cannot be copied, a notebook failed, the
-output cannot be written or a notebook is missing; 2 bad usage (e.g. an unknown action, a bad
-option value, an output the run may not replace); 75 another run holds the output
-(with ``--no-wait``); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). In every case but 0 the output directory is as it was.
+Exit status: 0 done (published, or nothing changed); 1 bad data, a data file that cannot be
+read, a notebook failed, the site could not be written; 2 bad usage (an unknown action, a bad
+option value, an output the run may not replace); 75 another run holds the output (with
+``--no-wait``); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). Unless a message says the
+new site is in place, the output and ``--figures`` are as they were.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
-import os
-import re
 import signal
 import sys
 from pathlib import Path
 
-from ..errors import DataValidationError
-from .build import BuildFailed, DataCopyError, InterruptedAfterPublishing, Options, build
-from .execute import default_jobs, default_kernel_memory
-from .parameters import ParameterError
-from .publish import Busy, OutputError, UnsafeOutput
-from .store import NotAStore
+from ..errors import DataValidationError, Error
+from .build import InterruptedAfterPublishing, Options, build
+from .execute import default_jobs
 
 PROG = "linyi-report"
-EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 1, 2, 75
-#: Environment variable giving the default of ``--kernel-memory``.
-KERNEL_MEMORY_ENV = "LINYI_KERNEL_MEMORY"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,204 +28,87 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         if self.quiet:
-            self.exit(EXIT_USAGE, f"{PROG}: error: {' '.join(message.split())}\n")
+            self.exit(2, f"{PROG}: error: {' '.join(message.split())}\n")
         super().error(message)
 
 
+def _positive(text: str) -> int:
+    """A whole number, at least 1 (``--jobs``, ``--timeout``: nbclient counts whole seconds)."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number of at least 1: {text!r}")
+    return int(text)
+
+
 def parser(quiet: bool = False) -> argparse.ArgumentParser:
-    """The command's arguments (``quiet``: usage errors in one line, see :class:`_Parser`)."""
+    """The command's arguments (``quiet``: usage errors in one line)."""
     p = _Parser(
         prog=PROG,
-        description=(
-            "Run the overview notebook and one action_report notebook per action through papermill, "
-            "and publish executed notebooks, HTML pages (code hidden), charts and an index.html. "
-            "The site is built in a temporary directory beside the output and moved into place only "
-            "when every notebook has run: a failed or interrupted run leaves the output as it was."
-        ),
+        description="Run the overview notebook and one action_report notebook per action through papermill, "
+        "and publish the executed notebooks, HTML pages (code hidden), charts, the data and an index.html. "
+        "A notebook whose inputs did not change since the site was built is not run again: its files are "
+        "reused. The new site is built beside the output and put in place at once, only when every "
+        "notebook has run: a failed or interrupted run leaves the output as it was.",
     )
-    p.add_argument(
-        "--action",
-        action="append",
-        metavar="ID",
-        help="report on this action only (repeatable; default: every action). The overview is always built.",
-    )
-    p.add_argument(
-        "--output",
-        type=Path,
-        default=Path("reports"),
-        metavar="DIR",
-        help="site directory (default: reports). It is replaced only if it is missing, empty or a "
-        "site linyi-report published; a symbolic link is followed. A directory that holds other "
-        "files, or equals, contains or lies inside the data, the notebooks, --figures or the "
-        "current directory, is refused (exit 2)",
-    )
-    p.add_argument(
-        "--figures",
-        type=Path,
-        metavar="DIR",
-        help="also put the charts (PNG and SVG) into DIR, replacing files of the same name, "
-        "together with the site (they are always in OUTPUT/figures); DIR may hold only charts",
-    )
-    p.add_argument(
-        "--jobs",
-        type=_positive,
-        metavar="N",
-        help=f"notebooks run at a time, one kernel each (default: the number of CPUs, here {default_jobs()})",
-    )
-    p.add_argument("--no-html", action="store_true", help="write executed notebooks only: no HTML, no index")
-    p.add_argument(
-        "--quiet",
-        action="store_true",
-        help="print nothing on success (for cron); on failure, one line per failure on stderr",
-    )
-    p.add_argument(
-        "--timeout",
-        type=_timeout,
-        default=600,
-        metavar="SECONDS",
-        help="fail a notebook whose cell runs longer than this many seconds, a whole number of at "
-        "least 1 (default: 600)",
-    )
-    p.add_argument(
-        "--kernel-memory",
-        type=_size,
-        metavar="SIZE",
-        help="address space each notebook's kernel may use, e.g. 4G or 1.5G (at least 1G), or 0 for no limit; a "
-        "notebook that needs more fails (default: $LINYI_KERNEL_MEMORY, else three quarters of the "
-        "machine's memory shared between the --jobs kernels, at least 4G)",
-    )
-    p.add_argument(
-        "--notebooks",
-        type=Path,
-        metavar="DIR",
-        help="run the notebooks in DIR (overview.ipynb, action_report.ipynb) instead of the shipped ones",
-    )
-    p.add_argument(
-        "--data-dir",
-        type=Path,
-        metavar="DIR",
-        help="read the tables from DIR (default: $LINYI_DATA_DIR, else the package's data)",
-    )
-    p.add_argument(
-        "--no-wait",
-        action="store_true",
-        help="if another run is writing the same output, stop (exit 75) instead of waiting for it",
-    )
-    # --- incremental runs (issue 12) ---
-    p.add_argument(
-        "--cache-dir",
-        type=Path,
-        metavar="DIR",
-        help="the store of executed notebooks, pages and charts, by job key (default: "
-        "$LINYI_CACHE_DIR/report-store, else $XDG_CACHE_HOME/linyi_analysis/report-store or ~/.cache/linyi_analysis/report-store)",
-    )
-    p.add_argument("--force", action="store_true", help="execute every notebook, even those in the store")
-    p.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="list each notebook with 'reuse' or 'execute' and why; run and write nothing",
-    )
-    p.add_argument(
-        "--changes",
-        action="store_true",
-        help="print what changed in the data since the last published run of OUTPUT; run nothing",
-    )
-    # ---
+    flag = {"action": "store_true"}
+    options = [
+        ("--action", {"action": "append", "metavar": "ID"}, "report on this action only (repeatable; "
+         "default: every action); the overview is always built"),
+        ("--output", {"type": Path, "default": Path("reports"), "metavar": "DIR"}, "the site (default: "
+         "reports). It is replaced only if it is missing, empty or a site linyi-report wrote (its "
+         ".linyi-report.json lists every file); a symbolic link is followed. One that holds other files, "
+         "or overlaps the data, the notebooks, --figures or the current directory, is refused (exit 2)"),
+        ("--figures", {"type": Path, "metavar": "DIR"}, "also put the charts (PNG and SVG) in DIR, with "
+         "the site; a file there is overwritten only if linyi-report wrote it (DIR/.linyi-report.json "
+         "lists them), and none is deleted"),
+        ("--jobs", {"type": _positive, "metavar": "N"}, "notebooks run at a time, one kernel each "
+         f"(default: the number of CPUs, here {default_jobs()})"),
+        ("--no-html", flag, "executed notebooks only: no HTML pages, no index"),
+        ("--quiet", flag, "print nothing on success (for cron); on failure, one line per failure on stderr"),
+        ("--timeout", {"type": _positive, "default": 600, "metavar": "SECONDS"}, "fail a "
+         "notebook whose cell runs longer than this (a whole number, at least 1; default 600)"),
+        ("--notebooks", {"type": Path, "metavar": "DIR"}, "run the notebooks in DIR (overview.ipynb, "
+         "action_report.ipynb) instead of the shipped ones"),
+        ("--data-dir", {"type": Path, "metavar": "DIR"}, "read the tables from DIR (default: "
+         "$LINYI_DATA_DIR, else the package's data)"),
+        ("--no-wait", flag, "if another run is writing the same output, stop (exit 75) instead of waiting"),
+        ("--force", flag, "execute every notebook, even those whose inputs did not change"),
+        ("--dry-run", flag, "list each notebook with 'reuse' or 'execute' and why; run and write nothing"),
+        ("--changes", flag, "print what changed in the data since the site in --output was built; run nothing"),
+    ]  # fmt: skip
+    for name, keywords, text in options:
+        p.add_argument(name, help=text, **keywords)
     p.quiet = quiet
     return p
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
-    return value
+def _say(text: str) -> None:
+    print(f"{PROG}: {text}", file=sys.stderr, flush=True)
 
 
-def _timeout(text: str) -> int:
-    """A whole number of seconds, at least 1 (nbclient takes whole seconds; 0 or less would mean
-    no limit, which is not what a user asking for a timeout means)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number of seconds: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1 second: {text!r}")
-    return value
+class _Progress:
+    """One line per notebook finished (a tqdm bar under them on a terminal)."""
 
-
-_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
-#: The least ``--kernel-memory``: a kernel that has imported the package, pandas and matplotlib
-#: takes about 0.95 GB of address space (measured, RLIMIT_AS counts reserved space, not RAM);
-#: below this every kernel fails at its imports instead of running a notebook.
-MIN_KERNEL_MEMORY = 2**30
-
-
-def _size(text: str) -> int:
-    """A size in bytes from ``4G``, ``512M``, ``1.5g``, ``1000000``; 0 (or ``none``) is no limit."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*", text.lower())
-    if text.strip().lower() == "none":
-        return 0
-    if not match:
-        raise argparse.ArgumentTypeError(f"not a size such as 4G or 512M: {text!r}")
-    value = int(float(match[1]) * _UNITS[match[2]])
-    if 0 < value < MIN_KERNEL_MEMORY:
-        raise argparse.ArgumentTypeError(
-            f"too small for a kernel (at least 1G: a kernel takes about 0.95 GB of address space "
-            f"once its imports are done): {text!r}"
-        )
-    return value
-
-
-class _Lines:
-    """Progress as one line per event (not a terminal)."""
-
-    def __init__(self, stream):
-        self.stream = stream
+    def __init__(self, quiet: bool):
+        self.quiet, self.bar = quiet, None
 
     def __call__(self, event: str, **info) -> None:
-        if event == "waiting":
-            self._say("waiting for another linyi-report run on the same output to finish")
+        if event == "note":  # said even under --quiet: something is not as it should be
+            _say(info["text"])
+        elif self.quiet:
+            return
+        elif event == "waiting":
+            _say("waiting for another linyi-report run on the same output to finish")
         elif event == "start":
-            self._say(f"running {info['total']} notebooks")
-        elif event == "retried":
-            self._say(f"{info['name']}: the kernel died before its first cell; started it again (once)")
-        elif event == "done":
-            self._say(f"[{info['finished']}/{info['total']}] {info['name']} ({info['seconds']:.1f} s)")
-        elif event == "failed":
-            self._say(f"[{info['finished']}/{info['total']}] FAILED {info['error']}")
-
-    def _say(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)
-
-    def close(self) -> None:
-        pass
-
-
-class _Bar(_Lines):
-    """Progress on a terminal: a tqdm bar, with the finished lines above it."""
-
-    def __init__(self, stream):
-        super().__init__(stream)
-        self.bar = None
-
-    def __call__(self, event: str, **info) -> None:
-        super().__call__(event, **info)
-        if event == "start":
             from tqdm import tqdm
 
-            self.bar = tqdm(total=info["total"], unit="notebook", file=self.stream, dynamic_ncols=True)
-        elif event in ("done", "failed") and self.bar is not None:
+            self.bar = tqdm(total=info["total"], unit="notebook", file=sys.stderr, disable=None)
+            self.bar.write(f"running {info['total']} notebook{'s' * (info['total'] != 1)}", file=sys.stderr)
+        elif event in ("done", "failed"):
+            line = (
+                f"{info['name']} ({info['seconds']:.1f} s)" if event == "done" else f"FAILED {info['error']}"
+            )
+            self.bar.write(line, file=sys.stderr)
             self.bar.update(1)
-
-    def _say(self, text: str) -> None:
-        if self.bar is None:
-            super()._say(text)
-        else:
-            self.bar.write(text, file=self.stream)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -242,136 +117,78 @@ class _Bar(_Lines):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command; return its exit status."""
-    given = sys.argv[1:] if argv is None else argv
-    cli = parser(quiet="--quiet" in given)
-    args = cli.parse_args(argv)
-    memory = args.kernel_memory
-    if memory is None and os.environ.get(KERNEL_MEMORY_ENV):
-        try:
-            memory = _size(os.environ[KERNEL_MEMORY_ENV])
-        except argparse.ArgumentTypeError as err:
-            cli.error(f"${KERNEL_MEMORY_ENV}: {err}")
-    if memory is None:
-        memory = default_kernel_memory(args.jobs or default_jobs())
-    options = Options(
-        actions=args.action,
-        output=args.output,
-        figures_copy=args.figures,
-        jobs=args.jobs,
-        html=not args.no_html,
-        timeout=args.timeout,
-        notebooks=args.notebooks,
-        data_dir=args.data_dir,
-        wait=not args.no_wait,
-        kernel_memory=memory or None,
-        cache_dir=args.cache_dir,  # issue 12
-        quiet=args.quiet,
-        force=args.force,
-        dry_run=args.dry_run,
-    )
-    if args.changes:  # issue 12
-        return _print_changes(args)
-    if args.quiet or args.dry_run:
-        progress = None
-        # issue 12: papermill's warnings (an unknown parameter, …) are not failures: not under --quiet
-        logging.getLogger("papermill").setLevel(logging.ERROR)
-    elif sys.stderr.isatty():
-        progress = _Bar(sys.stderr)
-    else:
-        progress = _Lines(sys.stderr)
-    unchanged = f"{args.output} is unchanged"
-    failure: tuple[str, int] | None = None
-    failed: list = []  # the notebooks that failed (issue 12: --quiet prints one line each)
-    received = [signal.SIGINT]
+    received: list[int] = []
 
-    def terminate(signum, _frame):  # SIGTERM as Ctrl-C: stop the workers, remove the build
-        received[0] = signum
+    def interrupted(signum, _frame):  # SIGTERM as Ctrl-C: stop the workers, remove the build
+        received.append(signum)
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, terminate)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, interrupted)
+    given = sys.argv[1:] if argv is None else argv
+    args = parser(quiet="--quiet" in given).parse_args(argv)
+    if args.changes:
+        return _print_changes(args)
+    options = Options(
+        args.action, args.output, args.figures, args.jobs, not args.no_html, args.timeout,
+        args.notebooks, args.data_dir, not args.no_wait, args.force, args.dry_run,
+        stopped=lambda: bool(received),  # a signal Python swallowed (in a callback) still stops the run
+    )  # fmt: skip
+    progress = _Progress(args.quiet or args.dry_run)
+    unchanged = f"{args.output}" + (f" and {args.figures} are" if args.figures else " is") + " unchanged"
     try:
-        result = build(options, progress or (lambda event, **info: None))
-    except (ParameterError, UnsafeOutput, NotAStore) as err:
-        refused = isinstance(err, (UnsafeOutput, NotAStore))
-        failure = f"{err}; nothing was run" if refused else str(err), EXIT_USAGE
-    except DataCopyError as err:
-        failure = f"{err}; nothing was run and {unchanged}", EXIT_FAILED
-    except DataValidationError as err:
-        failure = f"the data is not valid; nothing was run and {unchanged}.\n{err}", EXIT_FAILED
-    except BuildFailed as err:
-        failure = str(err), EXIT_FAILED
-        failed = err.failures
-    except Busy as err:
-        failure = f"{err}; stopped (--no-wait), {unchanged}", EXIT_BUSY
-    except OutputError as err:
-        failure = (err.strerror if err.published else f"{err.strerror}; {unchanged}"), EXIT_FAILED
-    except OSError as err:  # a notebook or the data not found or not readable
-        failure = f"{err}; {unchanged}", EXIT_FAILED
+        result = build(options, progress)
+    except Error as err:
+        first, _, rest = str(err).partition("\n")
+        if isinstance(err, DataValidationError):
+            first, rest = f"the data is not valid; nothing was run and {unchanged}.", str(err)
+        elif "unchanged" not in first:
+            first += "; nothing was run" if err.exit_code == 2 else f"; {unchanged}"
+        quiet = [str(f) for f in getattr(err, "failures", [])] or [f"{first} {rest}"]  # one line each
+        for line in [" ".join(q.split()) for q in quiet] if args.quiet else [f"{first}\n{rest}".strip()]:
+            _say(f"error: {line}")
+        return err.exit_code
     except InterruptedAfterPublishing:
-        copying = f" and the charts in {args.figures}" if args.figures else ""
-        failure = (
-            f"interrupted once the new reports were in place in {args.output}{copying}",
-            128 + received[0],
-        )
+        _say(f"interrupted once the new site was in place in {args.output}")
+        return 128 + (received or [signal.SIGINT])[0]
     except KeyboardInterrupt:
-        failure = f"interrupted; {unchanged}", 128 + received[0]
+        _say(f"interrupted; {unchanged}")
+        return 128 + (received or [signal.SIGINT])[0]
     finally:
-        if progress is not None:
-            progress.close()
-    if failure is not None:
-        # --quiet (issue 12): one line per failure (each notebook that failed), nothing else
-        lines = _failure_lines(failure[0], failed) if args.quiet else [failure[0]]
-        for line in lines:
-            print(f"{PROG}: error: {line}", file=sys.stderr, flush=True)
-        return failure[1]
-    if args.dry_run:  # issue 12
-        print("\n".join(result.plan_lines), flush=True)
-        return 0
-    if result.nothing_changed:  # issue 12
-        if not args.quiet:
-            print(
-                f"nothing changed since the previous run ({result.previous}): "
-                f"{result.output} is up to date; no notebook executed",
-                flush=True,
-            )
-        return 0
-    if not args.quiet:
+        progress.close()
+    for warning in result.warnings:  # the site is published; something around it is not right
+        _say(f"warning: {warning}")
+    if args.dry_run:
+        print("\n".join(result.lines))
+    elif args.quiet:
+        pass
+    elif not result.published:
+        print(f"nothing changed: {result.output} is up to date; no notebook executed")
+    else:
         what = "executed notebooks" if args.no_html else "reports"
-        print(
-            f"wrote {len(result.reports)} {what} to {result.output} in {result.seconds:.1f} s "
-            f"({len(result.executed)} executed, {len(result.reused)} reused from the store)",
-            flush=True,
-        )
+        print(f"published {len(result.executed + result.reused)} {what} to {result.output} in {result.seconds:.1f} s "
+              f"(executed: {', '.join(result.executed) or 'none'}; reused: {', '.join(result.reused) or 'none'})")  # fmt: skip
         if not args.no_html:
             print(f"open {result.output / 'index.html'}")
-        if result.figures:
-            print(f"updated {len(result.figures)} chart files in {result.figures_dir}")
+        if result.charts:
+            print(f"updated {len(result.charts)} chart files in {args.figures}")
     return 0
 
 
-# --- incremental runs (issue 12) ---------------------------------------------------------------
-
-
-def _failure_lines(message: str, failed: list) -> list[str]:
-    """``--quiet``: one line per failed notebook, else the message on one line."""
-    if failed:
-        return [str(f).replace("\n", " ") for f in failed]
-    return [" ".join(line.strip() for line in message.splitlines() if line.strip())]
-
-
 def _print_changes(args) -> int:
-    """``--changes``: what changed in the data since the last published run of ``--output``."""
+    """``--changes``: what changed in the data since the site in ``--output`` was built."""
     from ..plan import load_plan
-    from .history import as_text
-    from .incremental import changes_for
+    from ..resources import data_dir
+    from .changes import as_text, changes
 
     try:
-        plan = load_plan(args.data_dir)
-    except DataValidationError as err:
-        print(f"{PROG}: error: the data is not valid.\n{err}", file=sys.stderr)
-        return EXIT_FAILED
+        source = data_dir(args.data_dir)
+        load_plan(source)  # bad data: every problem listed
+        sys.stdout.write(as_text(changes(args.output.resolve(), source), str(args.output)))
+    except Error as err:
+        _say(f"error: {err}")
+        return err.exit_code
     except OSError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return EXIT_FAILED
-    sys.stdout.write(as_text(changes_for(args.output, plan)))
+        _say(f"error: {err}")
+        return 1
     return 0

@@ -1,19 +1,12 @@
 """Executed notebook → one self-contained HTML page: no code, nothing loaded from the network.
 
-nbconvert's ``lab`` template links require.js, MathJax and mermaid from a CDN; the template
-here extends it and drops those blocks (the reports have no widgets, formulas or diagrams), so
-a page opens the same offline and loads nothing from elsewhere. Images are embedded as data
-URIs; a PNG gets its alt text from the output's metadata (see
-:class:`linyi_analysis.display.Figure`). A link back to the index heads every page. Cells tagged
-``notebook-only`` (how to run the notebook, what the next code cell does) are left out of the
-page: its reader sees no code. A ``<meta name="linyi-data-sha256">`` names the data the page was
-made from (the executed notebook's ``linyi_report`` metadata).
-
-Text from the data reaches a page only through notebook outputs, which are escaped where
-they are made (pandas' HTML tables, :class:`~linyi_analysis.display.Heading`) or by the
-template (plain text, alt text, the title).
-
-One :class:`~nbconvert.HTMLExporter` serves a whole process (:func:`exporter`).
+The template extends nbconvert's ``lab`` one without its CDN scripts (require.js, MathJax,
+mermaid: the reports have no widgets, formulas or diagrams). Images are embedded, a PNG with the
+alt text of its output (:class:`linyi_analysis.tables.Figure`); a link back to the index heads
+every page; cells tagged ``notebook-only`` are left out; ``<meta name="linyi-data-sha256">``
+names the data the page was made from. Text from the data reaches a page only through outputs,
+escaped where they are made (pandas' tables, :class:`~linyi_analysis.tables.Heading`) or by the
+template. One :class:`~nbconvert.HTMLExporter` serves a whole process (:func:`exporter`).
 """
 
 from __future__ import annotations

@@ -15,12 +15,11 @@ nbval compares the outputs of every cell that has an execution count, so stock
 ``pytest --nbval notebooks/`` (no project plugin or configuration) compares every output.
 
 ``python -m linyi_analysis.report.stored`` re-runs the notebooks and stores them in this form
-(``make notebooks``); ``--check`` only reports notebooks that are not stored clean.
+(``make notebooks``); :func:`problems` says what keeps a notebook from being stored clean.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
@@ -109,29 +108,14 @@ def refresh(path: str | os.PathLike) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Refresh (or ``--check``) the notebooks given, by default every notebook of ``notebooks/``."""
-    import nbformat
-
+    """Refresh the notebooks given as arguments, by default every notebook shipped (``make notebooks``)."""
     from .notebooks import notebook_dir
 
-    p = argparse.ArgumentParser(
-        prog="python -m linyi_analysis.report.stored", description=__doc__.split("\n")[0]
-    )
-    p.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook shipped")
-    p.add_argument("--check", action="store_true", help="only say which notebooks are not stored clean")
-    args = p.parse_args(argv)
-    paths = args.notebooks or sorted(notebook_dir().glob("*.ipynb"))
-    status = 0
-    for path in paths:
-        if args.check:
-            found = problems(nbformat.read(path, as_version=4))
-            for problem in found:
-                print(f"{path}: {problem}", file=sys.stderr)
-            status |= bool(found)
-        else:
-            refresh(path)
-            print(f"stored {path}")
-    return status
+    paths = [Path(a) for a in (sys.argv[1:] if argv is None else argv)]
+    for path in paths or sorted(notebook_dir().glob("*.ipynb")):
+        refresh(path)
+        print(f"stored {path}")
+    return 0
 
 
 if __name__ == "__main__":
