@@ -333,16 +333,16 @@ def test_a_full_disk_for_the_charts_changes_neither_the_site_nor_the_charts(
 def test_the_charts_are_published_with_the_site(reference_site, tmp_path, run_env):
     """Old charts of other names are kept; changed ones replaced; unchanged ones not rewritten."""
     reports, figures = reference_site.copy_to(tmp_path)
-    shutil.copy(figures / "action_goals.svg", figures / "retired.svg")  # a chart no longer drawn
+    shutil.copy(figures / "percentages.svg", figures / "retired.svg")  # a chart no longer drawn
     (figures / "overview.png").write_bytes(OLDER_CHART)
-    unchanged = figures / "action_goals.png"
+    unchanged = figures / "percentages.png"
     inode = unchanged.stat().st_ino
     proc = run_report(
         "--output", reports, "--figures", figures, "--action", "medical", cwd=tmp_path, env=run_env
     )
     assert proc.returncode == 0, proc.stderr
     assert "updated 1 chart files in" in proc.stdout
-    assert (figures / "retired.svg").read_bytes() == (figures / "action_goals.svg").read_bytes()
+    assert (figures / "retired.svg").read_bytes() == (figures / "percentages.svg").read_bytes()
     assert (figures / "overview.png").read_bytes() == (reports / "figures" / "overview.png").read_bytes()
     assert unchanged.stat().st_ino == inode, "an unchanged chart is the same file"
     nothing_left(tmp_path, run_env)

@@ -561,6 +561,8 @@ def _write_index(
         files = [("report", f"{job.name}.html"), ("notebook", f"{job.name}.ipynb")]
         for chart in _charts_of(job, site / FIGURES):
             files.append((f"chart: {chart.stem.replace('_', ' ')} (PNG)", f"{FIGURES}/{chart.name}"))
+            if chart.with_suffix(".csv").is_file():  # the rows the chart drew, beside it
+                files.append(("its data (CSV)", f"{FIGURES}/{chart.stem}.csv"))
         title = job.title.removeprefix(f"{SITE_TITLE}: ")
         entries.append(Entry(job.name, title[:1].upper() + title[1:], numbers.get(job.name, []), files))
     cite = citation()
