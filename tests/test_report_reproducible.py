@@ -59,7 +59,7 @@ def test_html_and_charts_are_byte_identical(reference_site, second_run):
     first, second = tree_hashes(reference_site.reports), tree_hashes(second_run)
     assert first.keys() == second.keys()
     compared = [name for name in first if not name.endswith(".ipynb") and first[name] != "dir"]
-    assert {n.rsplit(".", 1)[-1] for n in compared} == {"html", "png", "svg"}
+    assert {n.rsplit(".", 1)[-1] for n in compared} == {"csv", "html", "png", "svg"}
     assert [n for n in compared if first[n] != second[n]] == []
     assert tree_hashes(reference_site.figures) == tree_hashes(second_run / "figures")
 
