@@ -102,8 +102,10 @@ def test_the_lead_paragraphs_restatements_are_not_drawn_twice(plan):
     # nursing beds in the lead paragraph against 800 in the body: two commitments, both drawn
     employment = rows_drawn(plots.plot_action_targets(plan.action("employment")))
     assert len(employment) == 6 and not any("lead paragraph" in r for r in employment)
-    key_groups = rows_drawn(plots.plot_action_targets(plan.action("key_groups")))
+    fig = plots.plot_action_targets(plan.action("key_groups"))
+    key_groups = rows_drawn(fig)
     assert "New nursing-care beds for the elderly (lead paragraph)" in key_groups and len(key_groups) == 7
+    assert "two figures for one commitment, 2,000 beds (lead paragraph) and 800 beds (body)" in texts(fig)
 
 
 @pytest.mark.parametrize("action_id", REPORTED)

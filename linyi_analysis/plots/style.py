@@ -20,6 +20,7 @@ from cycler import cycler
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..formatting import human_number, wrap
@@ -218,6 +219,29 @@ def rows_axis(ax, labels: list[str], width: int = 38) -> None:
 def kind_colours() -> dict[str, str]:
     """The colour of each kind of target, fixed by the kinds' order: the same in every chart."""
     return {k: KIND_PALETTE[i % len(KIND_PALETTE)] for i, k in enumerate(target_kinds())}
+
+
+def legend_above(ax, handles, labels) -> None:
+    """A one-row legend just above the panel, at its right (the layout makes room for it)."""
+    ax.legend(
+        handles,
+        labels,
+        loc="lower right",
+        bbox_to_anchor=(1, 1.01),
+        ncols=len(labels),
+        fontsize=8,
+        borderaxespad=0,
+    )
+
+
+def kind_legend(ax, kinds) -> None:
+    """The legend of the kinds of target drawn (``kinds``), in their fixed order."""
+    colours = kind_colours()
+    drawn = [k for k in colours if k in set(kinds)]
+    handles = [
+        Patch(facecolor=colours[k], hatch="//" if k == "range" else None, edgecolor="white") for k in drawn
+    ]
+    legend_above(ax, handles, [f"{k} target" for k in drawn])
 
 
 def plan_source() -> str:

@@ -16,8 +16,10 @@ from .style import (
     evidence_sources,
     finish,
     kind_colours,
+    kind_legend,
     label_at,
     label_bars,
+    legend_above,
     new_figure,
     percent_scale,
     plan_source,
@@ -55,15 +57,8 @@ def plot_overview(plan: Plan):
         bars = counts.barh(y + offset, values, height=0.4, color=colour)
         label_bars(counts, bars, [quantity(v, "") for v in values])
     rows_axis(counts, list(summary["name"]), 30)
-    handles = [Patch(color=MEASURES), Patch(color=TARGETS)]
-    counts.legend(
-        handles,
-        ["measures listed", "quantified targets"],
-        loc="lower right",
-        bbox_to_anchor=(1, 1.01),
-        ncols=2,
-        fontsize=8,
-        borderaxespad=0,
+    legend_above(
+        counts, [Patch(color=MEASURES), Patch(color=TARGETS)], ["measures listed", "quantified targets"]
     )
 
     rate = summary["quantified_percent"].astype(float)
@@ -91,9 +86,9 @@ def plot_corroboration(plan: Plan):
     fig, (ax,) = new_figure([0.6 + 0.45 * len(pairs)])
     relative = pairs["relative_difference_percent"].astype(float)
     largest = relative.abs().max()
-    value_scale(ax, max(5.0, 0.0 if pd.isna(largest) else room_for_labels(largest)), "")
-    ax.set_xlim(-ax.get_xlim()[1], ax.get_xlim()[1])  # as much room below zero as above
-    ax.set_xlabel("official figure minus the plan's, in percent of the plan's figure")
+    end = max(5.0, 0.0 if pd.isna(largest) else room_for_labels(largest))
+    value_scale(ax, end, "official figure minus the plan's, in percent of the plan's figure")
+    ax.set_xlim(-end, end)  # as much room below zero as above; at least ±5%: a small difference stays small
     ax.axvline(0, color="#555555", linewidth=1)
     kinds = plan.whole.targets.set_index("target_id")["target_kind"].astype(str)
     colours = kind_colours()
@@ -113,6 +108,7 @@ def plot_corroboration(plan: Plan):
             ax.scatter([x], [y], s=60, color=colours[kinds.get(r["target_id"], "count")], zorder=3)
         label_at(ax, x, y, text, gap=7)
     rows_axis(ax, list(pairs["indicator"]), 40)
+    kind_legend(ax, [kinds.get(t, "count") for t in pairs["target_id"]])
     data = pairs[
         [
             "indicator",

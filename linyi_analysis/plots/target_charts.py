@@ -24,8 +24,10 @@ from .style import (
     empty_figure,
     finish,
     kind_colours,
+    kind_legend,
     label_at,
     label_bars,
+    legend_above,
     new_figure,
     percent_scale,
     plan_source,
@@ -48,8 +50,24 @@ def _caption(note: str = "") -> str:
 
 _USED = [
     *["target_id", "action_name", "indicator", "comparator", "value", "value_min", "value_max", "baseline"],
-    *["unit", "unit_label", "unit_kind", "per", "period", "target_kind"],
+    *["unit", "unit_label", "unit_kind", "per", "period", "target_kind", "source_part", "counterpart_id"],
 ]
+_PART = {"headline": "lead paragraph", "body": "body"}
+
+
+def _contradictions(rows: pd.DataFrame) -> str:
+    """A caption note for each commitment the article gives two figures for (both drawn)."""
+    by_id = rows.set_index("target_id")
+    notes = []
+    for r in rows[rows["source_part"] == "headline"].to_dict("records"):
+        other = r["counterpart_id"]
+        if isinstance(other, str) and other in by_id.index:
+            body = by_id.loc[other]
+            notes.append(
+                f" The article gives two figures for one commitment, {r['commitment']} ({_PART['headline']})"
+                f" and {body['commitment']} ({_PART.get(str(body['source_part']), 'body')}): both are drawn."
+            )
+    return "".join(notes)
 
 
 def _commitments(plan: Plan) -> pd.DataFrame:
@@ -65,19 +83,6 @@ def _data(rows: pd.DataFrame, **extra) -> pd.DataFrame:
     frame = rows.drop(columns="unit").rename(columns={"action_name": "action", "unit_label": "unit"})
     frame = frame.assign(**extra)
     return frame[[*_DATA, *extra]]
-
-
-def _legend_above(ax, handles, labels) -> None:
-    """A one-row legend just above the top panel (the layout makes room for it)."""
-    ax.legend(
-        handles,
-        labels,
-        loc="lower right",
-        bbox_to_anchor=(1, 1.01),
-        ncols=len(labels),
-        fontsize=8,
-        borderaxespad=0,
-    )
 
 
 def _axis(row) -> str:
@@ -137,12 +142,8 @@ def plot_action_targets(plan: Plan):
     colours = kind_colours()
     for ax, panel in zip(axes, panels, strict=True):
         _draw_targets(ax, rows[rows["axis"] == panel].reset_index(drop=True), colours)
-    kinds = [k for k in colours if (rows["target_kind"] == k).any()]
-    handles = [
-        Patch(facecolor=colours[k], hatch="//" if k == "range" else None, edgecolor="white") for k in kinds
-    ]
-    _legend_above(axes[0], handles, [f"{k} target" for k in kinds])
-    return finish(fig, title, _caption(note), _data(rows))
+    kind_legend(axes[0], rows["target_kind"].astype(str))
+    return finish(fig, title, _caption(_contradictions(rows) + note), _data(rows))
 
 
 _MARKERS = {"=": ("o", "= exactly"), ">=": (">", "≥ at least"), ">": (">", "> more than")}
@@ -160,7 +161,7 @@ def plot_percentages(plan: Plan):
     if rows.empty:
         return empty_figure(title, "No percentage targets in the data.", _caption())
     rows, note = capped(rows.reset_index(drop=True), "percentage targets")
-    fig, (ax,) = new_figure([0.6 + BAR * len(rows)])
+    fig, (ax,) = new_figure([0.6 + 0.45 * len(rows)])  # room for labels of three lines
     percent_scale(ax, "percent")
     colours = kind_colours()
     handles, labels = [], []
@@ -185,7 +186,7 @@ def plot_percentages(plan: Plan):
     whole = plan.action_id is None
     names = rows["indicator"] + " (" + rows["action_name"] + ")" if whole else rows["indicator"]
     rows_axis(ax, list(names), 48)
-    _legend_above(ax, handles, labels)
+    legend_above(ax, handles, labels)
     return finish(fig, title, _caption(note), _data(rows))
 
 
