@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 ACTIONS = ["key_groups", "employment", "education", "medical", "urban", "rural"]
 TRIVIAL_SOURCE = "import pandas, matplotlib, seaborn\nmatplotlib.use('Agg')\n"
-#: What the report's kernels import (they do not import seaborn): the floor without seaborn, shown
-#: beside the specified floor so that the ratio's margin is not read as the report's own speed.
+#: The floor without seaborn, shown beside the specified floor (the report's kernels import seaborn
+#: for the charts' theme, as the specified floor does): what seaborn's import costs the run.
 LEAN_SOURCE = "import pandas, matplotlib\nmatplotlib.use('Agg')\n"
 
 

@@ -12,9 +12,9 @@ data text is always escaped in HTML. For numbers to compute with, use the plan's
 >>> tables.quantity(2200000000, "yuan"), tables.quantity(85, "%")
 ('2,200,000,000 yuan', '85%')
 
-``show_figure(fig, alt=…)`` shows a chart as a PNG with alt text (and saves it when asked);
-``heading(plan)`` is an action's name as an escaped heading; ``setup()`` sets pandas to show
-whole cell texts and makes a chart returned by a cell show as a picture.
+``show_figure(fig, alt=…)`` shows a chart as a PNG with alt text (and saves it, with its data,
+when asked); ``heading(plan)`` is an action's name as an escaped heading; ``setup()`` sets
+pandas to show whole cell texts.
 """
 
 from __future__ import annotations
@@ -34,13 +34,10 @@ from .plan import Plan, require_action, require_plan
 
 def setup() -> None:
     """Set pandas' display options for reading tables in a notebook: whole cell texts (no ``…``)
-    and up to 200 rows; and show a chart returned by a cell as a picture. Called once, at the
-    top of the project's notebooks."""
+    and up to 200 rows. Called once, at the top of the project's notebooks. (A chart returned
+    by a cell shows as a picture without it.)"""
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_rows", 200)
-    from .plots import register_inline  # (importing plots registers it already; said here for clarity)
-
-    register_inline()
 
 
 _COMPARATORS = {"=": "", ">=": "≥ ", ">": "> "}
@@ -266,9 +263,9 @@ def corroboration(plan: Plan) -> pd.DataFrame:
             "Indicator": [str(v) for v in c["indicator"]],
             "Plan": [quantity(v, lab) for v, lab in zip(c["plan_value"], labels, strict=True)],
             "Official": [quantity(v, lab) for v, lab in zip(c["evidence_value"], labels, strict=True)],
-            "Difference": [_signed(v) for v in c["difference"]],
+            "Difference": [signed(v) for v in c["difference"]],
             "Relative": [
-                "undefined" if pd.isna(v) else _signed(round(float(v), 3), "%")
+                "undefined" if pd.isna(v) else signed(round(float(v), 3), "%")
                 for v in c["relative_difference_percent"]
             ],
             "Publisher": [str(v) for v in c["publisher"]],
@@ -347,7 +344,7 @@ def discrepancies(plan: Plan) -> pd.DataFrame:
             "Indicator": [str(v) for v in d["indicator"]],
             "Lead paragraph": [quantity(v, lab) for v, lab in zip(d["headline_value"], labels, strict=True)],
             "Body": [quantity(v, lab) for v, lab in zip(d["body_value"], labels, strict=True)],
-            "Difference": [_signed(v) for v in d["difference"]],
+            "Difference": [signed(v) for v in d["difference"]],
             "Lead paragraph says": [str(v) for v in d["headline_quote"]],
             "Body says": [str(v) for v in d["body_quote"]],
         },
@@ -356,8 +353,12 @@ def discrepancies(plan: Plan) -> pd.DataFrame:
     )
 
 
-def _signed(value, label: str = "") -> str:
-    """``+261``, ``−1,200``, ``0``; ``label`` as in :func:`quantity`."""
+def signed(value, label: str = "") -> str:
+    """A difference with its sign, as tables and charts write it: ``label`` as in :func:`quantity`.
+
+    >>> signed(261), signed(-1200), signed(0.725, "%")
+    ('+261', '−1,200', '+0.725%')
+    """
     if value is None or pd.isna(value):
         return number(None)
     sign = "+" if value > 0 else "−" if value < 0 else ""
@@ -416,9 +417,9 @@ class Figure:
 def show_figure(fig, *, alt: str, name: str | None = None, directory: str | os.PathLike | None = None):
     """Render a matplotlib figure for display (PNG with alt text) and release it.
 
-    With ``name`` and a non-empty ``directory``, the chart is saved there as PNG and SVG through
-    :func:`linyi_analysis.plots.save_figure`, and the PNG shown is that file (drawn once, not
-    twice). Returns a :class:`Figure`; a notebook cell ending with it shows the chart once (the
+    With ``name`` and a non-empty ``directory``, the chart is saved there as PNG and SVG, with its
+    data as CSV, through :func:`linyi_analysis.plots.save_figure`, and the PNG shown is that file
+    (drawn once, not twice). Returns a :class:`Figure`; a notebook cell ending with it shows the chart once (the
     figure is closed, so pyplot does not show it again).
     """
     if directory and name:

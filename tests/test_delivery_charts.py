@@ -1,5 +1,6 @@
 """The delivery charts draw the figures of the cited facts (literals from the shared source files),
-deterministically, for the plan and for one action."""
+deterministically, for the plan and for one action: actions by name, only the panels and the
+statuses there are."""
 
 from __future__ import annotations
 
@@ -22,33 +23,56 @@ def _widths(container):
     return [round(b.get_width(), 6) for b in container]
 
 
-def test_scorecard_counts_statuses_per_action(plan):
+def _rows(ax) -> list[str]:
+    return [" ".join(t.get_text().split()) for t in ax.get_yticklabels()]
+
+
+def _legend(ax) -> list[str]:
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_scorecard_counts_statuses_per_action_by_name(plan):
     fig = plot_scorecard(plan)
-    bars, outcome = fig.axes[:2]
+    bars, outcome = fig.axes
+    assert _rows(bars) == [
+        "Overall work goals",
+        "Protection of key groups",
+        "Residents' employment and income growth",
+        "Balanced development of education",
+        "Medical services for the public",
+        "Urban living conditions",
+        "Rural living environment",
+    ]
     # urban, worked by hand: 3 met (district parks; old community projects and households, by
     # 2022-06-30), 1 exceeded (pocket parks), 1 plan confirmed (park area), 5 with no public evidence.
-    labels = [t.get_text() for t in bars.get_yticklabels()]
-    urban = labels.index("urban")
-    per_status = [_widths(c)[urban] for c in bars.containers]
-    assert per_status == [3, 1, 0, 0, 1, 5]
+    per_status = {label: _widths(c)[5] for label, c in zip(_legend(bars), bars.containers, strict=True)}
+    assert per_status == {
+        "met": 3,
+        "exceeded": 1,
+        "in progress": 0,
+        "plan confirmed": 1,
+        "no public evidence": 5,
+    }
     assert sum(sum(_widths(c)) for c in bars.containers) == 42
-    # committed vs delivered: 297 of 297 projects, 36,261 of 36,000 households, 5 of 5 parks (100%),
-    # 170 of 143 pocket parks (118.88%)
-    committed, delivered = outcome.containers
-    assert _widths(committed) == [100.0] * 4
+    # delivered: 297 of 297 projects, 36,261 of 36,000 households, 5 of 5 parks (100%), 170 of 143
+    # pocket parks (118.88%)
+    (delivered,) = outcome.containers
     assert _widths(delivered) == [100.0, round(36261 / 36000 * 100, 6), 100.0, round(170 / 143 * 100, 6)]
-    texts = [t.get_text() for t in outcome.texts]
-    assert "delivered 170 parks (exceeded)" in texts and "committed 143 parks" in texts
-    assert "delivered 297 projects (met by 2022-06-30)" in texts  # all started by the end of June
+    texts = [" ".join(t.get_text().split()) for t in outcome.texts]
+    assert "170 parks delivered of 143 parks (exceeded)" in texts
+    assert "5 parks delivered of 5 parks (met)" in texts
+    assert "297 projects delivered of 297 projects (met by 2022-06-30)" in texts  # all started by June
 
 
-def test_scorecard_for_one_action_without_outcomes(plan):
+def test_scorecard_for_one_action_without_outcomes_has_no_empty_panel(plan):
     fig = plot_scorecard(plan.action("medical"))
-    bars, outcome = fig.axes[:2]
-    assert [t.get_text() for t in bars.get_yticklabels()] == ["medical"]
-    assert [_widths(c)[0] for c in bars.containers] == [0, 0, 0, 0, 0, 4]
+    (bars,) = fig.axes  # no "No outcome published" panel
+    assert _rows(bars) == ["Medical services for the public"]
+    assert _legend(bars) == ["no public evidence"]  # only the status there is
+    assert [_widths(c) for c in bars.containers] == [[4]]
+    assert "Medical services for the public" in fig.get_suptitle().replace("\n", " ")
     # the date is the latest search's (evidence_searches.csv: 2026-12-03), not typed in the chart
-    assert any("No outcome published (as of 2026-12-03)" in t.get_text() for t in outcome.texts)
+    assert "(as of 2026-12-03)" in bars.get_title(loc="left")
 
 
 def test_spending_history_draws_the_cited_shares_and_floors(plan):
@@ -73,9 +97,10 @@ def test_spending_history_draws_the_cited_shares_and_floors(plan):
         for s in c.get_segments()
     ]
     assert (60.0, 2012.0, 2017.0) in floors and (80.0, 2022.0, 2023.0) in floors
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = _legend(ax)
     assert "earlier goal 2012–2016: ≥ 60%" in legend and "plan floor for 2022: ≥ 80%" in legend
     assert "share of general public budget expenditure" in legend and "share of total expenditure" in legend
+    assert tuple(ax.get_ylim()) == (0, 100) and ax.get_ylabel().endswith("(%)")
 
 
 def test_delivery_charts_are_byte_identical(plan, tmp_path):
@@ -84,7 +109,7 @@ def test_delivery_charts_are_byte_identical(plan, tmp_path):
         paths = save_figure(plot_scorecard(plan), "delivery", tmp_path / run)
         paths += save_figure(plot_spending_share(plan), "history", tmp_path / run)
         digests.append([hashlib.sha256(p.read_bytes()).hexdigest() for p in paths])
-    assert digests[0] == digests[1]
+    assert len(digests[0]) == 6 and digests[0] == digests[1]
 
 
 def test_an_outcome_row_changes_the_scorecard(data_copy):
@@ -92,7 +117,12 @@ def test_an_outcome_row_changes_the_scorecard(data_copy):
 
     _add_outcome(data_copy, value="30")
     fig = plot_scorecard(la.load_plan(data_copy))
-    bars, outcome = fig.axes[:2]
-    education = [t.get_text() for t in bars.get_yticklabels()].index("education")
-    assert [_widths(c)[education] for c in bars.containers] == [0, 0, 1, 0, 0, 6]
-    assert "delivered 30 schools (not met)" in [t.get_text() for t in outcome.texts]
+    bars, outcome = fig.axes
+    education = _rows(bars).index("Balanced development of education")
+    per_status = {
+        label: _widths(c)[education] for label, c in zip(_legend(bars), bars.containers, strict=True)
+    }
+    assert per_status["not met"] == 1 and per_status["no public evidence"] == 6
+    assert "30 schools delivered of 33 schools (not met)" in [
+        " ".join(t.get_text().split()) for t in outcome.texts
+    ]

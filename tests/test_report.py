@@ -135,8 +135,8 @@ def test_each_action_report_holds_exactly_its_targets(site, action):
     names = dict(zip(la.load_actions()["action_id"], la.load_actions()["name"], strict=True))
     assert _output_of(nb, "tables.heading(plan)")["text/plain"].startswith(names[action])
     charts = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
-    # its targets and its delivery scorecard, each once, with alt text naming the action
-    assert len(charts) == 2 and all(action in o.metadata["image/png"]["alt"] for o in charts)
+    # its targets and its delivery scorecard, each once, with alt text naming the action (by name)
+    assert len(charts) == 2 and all(names[action] in o.metadata["image/png"]["alt"] for o in charts)
     # the measures table lists exactly this action's measures, in order
     source = "tables.measures(plan)"
     measures = la.load_measures()

@@ -94,8 +94,8 @@ def test_every_page_link_and_image_of_the_site_works(page, reference_site):
                 files.add(path)
     assert {file_of(u).name for u in visited} == {p.name for p in site.glob("*.html")}, "every page is linked"
 
-    # The other files linked (notebooks, charts) are there; the charts load as images.
-    assert {p.suffix for p in files} == {".ipynb", ".png"}
+    # The other files linked (notebooks, charts and their data) are there; the charts load as images.
+    assert {p.suffix for p in files} == {".ipynb", ".png", ".csv"}
     page.goto((site / "index.html").as_uri())
     for chart in sorted(p for p in files if p.suffix == ".png"):
         width = page.evaluate(

@@ -192,7 +192,11 @@ def test_show_figure_saves_and_shows_the_same_png(tmp_path):
 
     fig = plots.plot_action_targets(la.load_plan().action("medical"))
     shown = tables.show_figure(fig, alt="Medical targets", name="action_medical", directory=tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["action_medical.png", "action_medical.svg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "action_medical.csv",
+        "action_medical.png",
+        "action_medical.svg",
+    ]
     assert shown.png == (tmp_path / "action_medical.png").read_bytes()
     data, metadata = shown._repr_mimebundle_()
     assert data["text/plain"] == "[chart] Medical targets"

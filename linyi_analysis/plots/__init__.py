@@ -1,29 +1,66 @@
-"""Charts of the plan: one look, every chart a function from a Plan to a matplotlib Figure.
+"""Charts of the plan: each a function from a Plan (whole, or cut to one action) to a Figure.
 
-The only part of the package that imports matplotlib (the seaborn look is written out in
-:mod:`.style`, so drawing needs no seaborn import). Figures are plain
-:class:`~matplotlib.figure.Figure` objects rendered with Agg (PNG) and the SVG backend;
-:func:`save_figure` writes both, byte-identical from run to run.
+The chart standard
+------------------
+Every chart of the package keeps these rules; ``tests/test_chart_layout.py`` reads them back
+from each chart, on the plan and on each action's cut.
+
+1. **Zero-based scales.** A bar's length is read against a visible value scale that starts at
+   zero and has numbers on it. Every mark sits on such a scale: no panel scaled to its own
+   largest bar without one.
+2. **Percentages of a whole on 0–100.** A share, a coverage or a rate is drawn on a scale from
+   0 to 100, and its axis label ends in ``(%)``. Other percentages (a rise, a delivered share of
+   a commitment, a difference) are labelled in words and may pass 100 or go below 0.
+3. **Ranges as ranges.** A range is a hatched bar from its minimum to its maximum on that
+   scale; a change from→to is an arrow from the baseline (hollow dot) to the new level.
+4. **A commitment is drawn once**, by the tracker's definition
+   (:func:`linyi_analysis.delivery.commitments`): a lead-paragraph row with the same figure as
+   a body row is not drawn again; one with another figure is its own commitment.
+5. **Only panels with data.** A chart draws no empty panel and its legend lists only what it
+   draws; with nothing to draw it says so in one sentence, with no panel. A single figure is a
+   number in a table, not a chart (so the overall goals' one target has no chart of its own),
+   and a small difference is a dot plot with the difference written on it.
+6. **One number format.** A figure is written as the tables write it (:mod:`linyi_analysis.tables`:
+   every digit, thousands separators, ``47,300 posts``, ``≥ 85%``, a derived share to 0.1),
+   on the marks and on the scales.
+7. **Text inside.** Every text lies inside the figure, and a mark's label inside its panel: after
+   the mark when it ends in the first 60% of the scale, else inside or before it. Texts are
+   wrapped when drawn; the layout makes room for every label, title and legend.
+8. **Names, not ids.** Actions and targets are shown by their names.
+9. **One meaning per colour.** A target has its kind's colour (count, money, percent, length,
+   area, range, change) in every chart; a status has its own colour in every delivery chart.
+10. **Captions from the data.** A caption names the sources (sites and dates) and carries notes
+    taken from the data only (``evidence.notes``, source types), never a file name or "see the
+    README". DejaVu Sans has no Chinese glyphs: Chinese text in a note is left out or named.
+11. **Data beside the chart.** :func:`save_figure` writes ``name.png``, ``name.svg`` and
+    ``name.csv``, the rows the chart drew (:attr:`Chart.data`), as Our World in Data's grapher
+    offers a chart's data.
+12. **Same data, same bytes**: PNG, SVG and CSV are byte-identical from run to run.
+
+The look is seaborn's ``whitegrid`` style and ``notebook`` context (font scale 0.8), taken from
+seaborn itself, with the Okabe–Ito palette and DejaVu Sans (:func:`theme`). It applies while a
+chart is drawn or saved only: importing or drawing changes no session setting (rcParams, the
+inline figure formats). A chart returned by a notebook cell shows as a picture by itself.
 
 >>> import tempfile
 >>> import linyi_analysis as la
 >>> fig = la.plots.plot_action_targets(la.load_plan().action("urban"))
 >>> out = tempfile.mkdtemp()
 >>> [p.name for p in la.plots.save_figure(fig, "action_urban", out)]
-['action_urban.png', 'action_urban.svg']
+['action_urban.png', 'action_urban.svg', 'action_urban.csv']
 >>> paths = la.plots.generate_figures(la.load_plan(), out)   # every chart; python -m linyi_analysis.plots
 """
 
 from .delivery_charts import plot_scorecard, plot_spending_share
 from .output import figures, generate_figures, save_figure
-from .style import MAX_ROWS, PALETTE, apply_theme, register_inline, theme
+from .style import MAX_ROWS, PALETTE, Chart, theme
 from .summary_charts import plot_corroboration, plot_overview
 from .target_charts import plot_action_targets, plot_changes, plot_composition, plot_percentages
 
 __all__ = [
     "MAX_ROWS",
     "PALETTE",
-    "apply_theme",
+    "Chart",
     "figures",
     "generate_figures",
     "plot_action_targets",
@@ -34,10 +71,6 @@ __all__ = [
     "plot_percentages",
     "plot_scorecard",
     "plot_spending_share",
-    "register_inline",
     "save_figure",
     "theme",
 ]
-
-# In a notebook, a chart returned by a cell shows as a picture from the first use of la.plots on.
-register_inline()

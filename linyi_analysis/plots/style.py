@@ -1,16 +1,13 @@
-"""The package's one look: a seaborn theme, a colour-blind-safe palette, captions and empty figures.
+"""The pieces every chart is made of: the theme, the colours, the value scale, labels and captions.
 
-Figures are plain :class:`matplotlib.figure.Figure` objects (no pyplot state, no GUI backend):
-they render with Agg to PNG and with the SVG backend. :func:`register_inline` (called by
-``tables.setup()``) makes a Figure returned by a notebook cell show as a picture.
-
-A chart never grows without bound with the data: :func:`capped` keeps what one figure draws
-to :data:`MAX_ROWS` rows and the caption says how many were left out.
+The chart standard they serve is written once, in :mod:`linyi_analysis.plots`.
 """
 
 from __future__ import annotations
 
 import functools
+import io
+import re
 import textwrap
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -18,127 +15,80 @@ from urllib.parse import urlparse
 
 import matplotlib
 import matplotlib.style
+import pandas as pd
 from cycler import cycler
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
-from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from ..formatting import human_number, wrap
+from ..plan import target_kinds
 from ..resources import citation
 
 #: Okabe & Ito's palette, distinguishable with every common colour-vision deficiency.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 GREY = "#8C8C8C"
-#: Colours of the kinds of target, in :func:`~linyi_analysis.analysis.target_kinds` order (no yellow:
-#: too pale for bars on white).
+#: One colour per kind of target, in :func:`~linyi_analysis.plan.target_kinds` order: a target has
+#: its kind's colour in every chart (no yellow: too pale for bars on white).
 KIND_PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#555555", "#D55E00"]
 WIDTH = 8.0  # inches: a report page's text width at 150 dpi is 1,200 px
+DPI = 150  # of the saved PNG; the figure is drawn at it throughout
 SVG_HASHSALT = "linyi-analysis"  # fixed, so SVG ids are the same on every run
 #: Most rows (bars, dots, panels) one chart draws; beyond, the caption says how many are left out.
 MAX_ROWS = 40
-DPI = 150  # of the saved PNG; the figure is drawn at it throughout
 #: Longest title and caption lines (characters) that fit in ``WIDTH`` at their font sizes.
-TITLE_CHARS = 70
+TITLE_CHARS = 62
 CAPTION_CHARS = 130
 CAPTION_LINE = 0.13  # inches a caption line takes
+LABEL_CHARS = 30  # longest line of a label written on a panel (8 pt: about 9 px a character)
 MAX_SOURCES = 8  # sites a caption names; it counts the others
 PAD = 0.1  # inches of white around the chart and between its panels
 MARGIN = 0.0125  # of the width: where the title and the caption start (0.1 in)
+#: A bar ending past this share of its scale carries its label inside (there is no room after it).
+INSIDE_FROM = 0.6
 
-
-#: seaborn's ``axes_style("whitegrid")`` with ``plotting_context("notebook", font_scale=0.8)``,
-#: written out: importing seaborn (which imports pyplot and urllib) would cost every report kernel
-#: about 0.15 s for these numbers. ``tests/test_chart_layout.py`` checks them against seaborn itself.
-#: Left out: what :func:`rc` sets otherwise, and ``image.cmap`` (seaborn's "rocket" exists only once
-#: seaborn is imported; no chart draws an image).
-_SCALE = 0.8  # font_scale, on the "notebook" context's sizes (12 and 11 points)
-SEABORN_WHITEGRID = {
-    "axes.axisbelow": True,
-    "axes.facecolor": "white",
-    "axes.grid": True,
-    "axes.labelcolor": ".15",
-    "axes.labelsize": 12 * _SCALE,
-    "axes.linewidth": 1.25,
-    "axes.spines.bottom": True,
-    "axes.spines.left": True,
-    "axes.spines.right": True,
-    "axes.spines.top": True,
-    "figure.facecolor": "white",
-    "font.size": 12 * _SCALE,
-    "grid.linestyle": "-",
-    "grid.linewidth": 1,
-    "legend.fontsize": 11 * _SCALE,
-    "legend.title_fontsize": 12 * _SCALE,
-    "lines.linewidth": 1.5,
-    "lines.markersize": 6,
-    "lines.solid_capstyle": "round",
-    "patch.edgecolor": "w",
-    "patch.force_edgecolor": True,
-    "patch.linewidth": 1,
-    "text.color": ".15",
-    "xtick.bottom": False,
-    "xtick.color": ".15",
-    "xtick.direction": "out",
-    "xtick.labelsize": 11 * _SCALE,
-    "xtick.major.size": 6,
-    "xtick.major.width": 1.25,
-    "xtick.minor.size": 4,
-    "xtick.minor.width": 1,
-    "xtick.top": False,
-    "ytick.color": ".15",
-    "ytick.direction": "out",
-    "ytick.labelsize": 11 * _SCALE,
-    "ytick.left": False,
-    "ytick.major.size": 6,
-    "ytick.major.width": 1.25,
-    "ytick.minor.size": 4,
-    "ytick.minor.width": 1,
-    "ytick.right": False,
+#: What the package sets over seaborn's look: one font everywhere (seaborn prefers Arial where it
+#: is installed, so the files would differ by machine), titles, the palette, fixed SVG ids.
+_OURS = {
+    "axes.prop_cycle": cycler(color=PALETTE),
+    "font.family": "DejaVu Sans",  # ships with matplotlib: the same glyphs everywhere
+    "axes.titlesize": 10,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "figure.titlesize": 13,
+    "figure.titleweight": "bold",
+    "axes.edgecolor": "#BBBBBB",
+    "grid.color": "#E6E6E6",
+    "savefig.dpi": DPI,
+    "savefig.facecolor": "white",
+    "svg.hashsalt": SVG_HASHSALT,
+    "svg.fonttype": "path",
+    "legend.frameon": False,
 }
 
 
 @functools.cache
 def rc() -> dict:
-    """The theme's rcParams: seaborn's whitegrid style and notebook context
-    (:data:`SEABORN_WHITEGRID`), the palette, one font, fixed ids."""
-    params = dict(SEABORN_WHITEGRID)
-    params.update(
-        {
-            "axes.prop_cycle": cycler(color=PALETTE),
-            "font.family": "DejaVu Sans",  # ships with matplotlib: the same glyphs everywhere
-            "axes.titlesize": 10,
-            "axes.titleweight": "bold",
-            "axes.titlelocation": "left",
-            "figure.titlesize": 13,
-            "figure.titleweight": "bold",
-            "axes.edgecolor": "#BBBBBB",
-            "grid.color": "#E6E6E6",
-            "savefig.dpi": DPI,
-            "savefig.facecolor": "white",
-            "savefig.bbox": "standard",  # the figure as laid out (a user's "tight" would crop it)
-            "figure.autolayout": False,  # no layout engine once the layout is fixed (save_figure)
-            "figure.constrained_layout.use": False,
-            "svg.hashsalt": SVG_HASHSALT,
-            "svg.fonttype": "path",
-            "legend.frameon": False,
-        }
-    )
-    return params
+    """The theme's rcParams: seaborn's ``whitegrid`` style and ``notebook`` context at 0.8, then
+    the package's own settings (:data:`_OURS`)."""
+    import seaborn as sns  # here, not at import: importing the package costs no seaborn
+
+    return sns.axes_style("whitegrid") | sns.plotting_context("notebook", font_scale=0.8) | _OURS
 
 
 @contextmanager
 def theme():
-    """Apply the theme inside a ``with`` block only (rcParams are restored afterwards).
+    """The theme inside a ``with`` block only: every rcParam is restored afterwards.
 
-    It starts from matplotlib's defaults, not from the session's settings: a user's
-    matplotlibrc or ``rcParams`` (a transparent background, bold text, another style) does not
-    change the package's charts, and the same data gives the same files everywhere."""
-    with matplotlib.style.context(["default", rc()]):
+    It starts from matplotlib's defaults, not from the session's settings, so a user's
+    matplotlibrc or style does not change the package's charts; and what importing seaborn
+    sets (it imports pyplot) is undone too.
+    """
+    with matplotlib.rc_context():
+        matplotlib.style.use(["default", rc()])
         yield
-
-
-def apply_theme() -> None:
-    """Make the theme the session's default (for notebooks drawing their own charts)."""
-    matplotlib.rcParams.update(rc())
 
 
 def themed(plot: Callable[..., Figure]) -> Callable[..., Figure]:
@@ -152,57 +102,177 @@ def themed(plot: Callable[..., Figure]) -> Callable[..., Figure]:
     return wrapper
 
 
-def new_figure(rows: int = 1, heights: list[float] | None = None, width: float = WIDTH, **kw):
-    """A constrained-layout figure with ``rows`` stacked axes sized by ``heights`` (inches).
+class Chart(Figure):
+    """A matplotlib Figure that carries the rows it draws (:attr:`data`, written beside it as CSV
+    by :func:`~linyi_analysis.plots.save_figure`) and shows itself in IPython as the PNG that
+    ``save_figure`` writes, without a formatter registered (a session's own one comes first)."""
 
-    The figure is drawn at the saved resolution on its own Agg canvas: the layout pass and the
-    PNG then share one renderer, so each text is measured once for both (see ``save_figure``).
-    """
-    heights = heights or [3.0] * rows
-    layout = ConstrainedLayoutEngine(w_pad=PAD, h_pad=PAD)
-    fig = Figure(figsize=(width, sum(heights) + 1.2), layout=layout, dpi=DPI)
+    data: pd.DataFrame | None = None
+
+    def _repr_png_(self) -> bytes:
+        from .output import render
+
+        buf = io.BytesIO()
+        render(self, buf, "png")
+        return buf.getvalue()
+
+
+def new_figure(heights: list[float], width: float = WIDTH) -> tuple[Chart, list]:
+    """A constrained-layout chart with one stacked panel per height (inches), on its own Agg
+    canvas at the saved resolution."""
+    fig = Chart(figsize=(width, sum(heights) + 1.2), layout="constrained", dpi=DPI)
+    fig.get_layout_engine().set(w_pad=PAD, h_pad=PAD)
     FigureCanvasAgg(fig)
-    axes = fig.subplots(rows, 1, squeeze=False, height_ratios=heights, **kw)[:, 0]
+    axes = fig.subplots(len(heights), 1, squeeze=False, height_ratios=heights)[:, 0]
     return fig, list(axes)
+
+
+def finish(fig: Chart, title: str, caption: str, data: pd.DataFrame) -> Chart:
+    """Title the chart, put the source caption at its foot and attach the rows it drew.
+
+    Both texts are wrapped here, when they are drawn; the figure grows by the caption's lines, so
+    the panels keep their heights. Each panel's first ticks are made now, under the theme: the
+    ticks added when the chart is drawn copy them, so it looks the same wherever it is drawn.
+    """
+    fig.suptitle(textwrap.fill(title, TITLE_CHARS), x=MARGIN, ha="left")
+    text = textwrap.fill(caption, CAPTION_CHARS)
+    fig.supxlabel(text, x=MARGIN, ha="left", fontsize=7.5, color="#555555")
+    width, height = fig.get_size_inches()
+    fig.set_size_inches(width, height + CAPTION_LINE * (text.count("\n") + 1))
+    for ax in fig.axes:
+        ax.xaxis.get_major_ticks(1), ax.yaxis.get_major_ticks(1)
+    fig.data = data.reset_index(drop=True)
+    return fig
+
+
+def empty_figure(title: str, message: str, caption: str) -> Chart:
+    """A chart with nothing to draw: its title, one sentence saying so, its caption; no panel."""
+    fig = Chart(figsize=(WIDTH, 1.6), dpi=DPI)  # no panel: nothing for a layout engine to do
+    FigureCanvasAgg(fig)
+    fig.text(0.5, 0.5, wrap(message, 100), ha="center", va="center", fontsize=11, color="#555555")
+    return finish(fig, title, caption, pd.DataFrame({"note": [message]}))
+
+
+def value_scale(ax, top: float, label: str, axis: str = "x", integer: bool = False) -> None:
+    """A visible value scale from zero: numbered ticks written as the tables write figures
+    (thousands separators), up to a round number at or above ``top``; ``label`` names the unit."""
+    locator = MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10], integer=integer, min_n_ticks=3)
+    end = float(locator.tick_values(0, max(float(top), 1e-9))[-1])
+    scale = ax.xaxis if axis == "x" else ax.yaxis
+    (ax.set_xlim if axis == "x" else ax.set_ylim)(0, end)
+    scale.set_major_locator(locator)
+    scale.set_major_formatter(FuncFormatter(lambda v, _: human_number(round(v, 9), exact=True)))
+    scale.set_label_text(wrap(label, 90))
+
+
+def percent_scale(ax, label: str, axis: str = "x") -> None:
+    """A percentage of a whole: the scale runs 0–100, and its label ends in ``(%)``."""
+    value_scale(ax, 100, f"{label} (%)", axis)
+
+
+def room_for_labels(top: float) -> float:
+    """The top of a scale that leaves room after the longest bar for its label."""
+    return float(top) / INSIDE_FROM
+
+
+def text_colour(face) -> str:
+    """Black or white, whichever reads on ``face`` (WCAG relative luminance)."""
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(face))
+    return "black" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.18 else "white"
+
+
+def label_at(ax, x: float, y: float, text: str, face=None, gap: float = 4) -> None:
+    """Write ``text`` ``gap`` points from the end ``x`` of a mark, inside the panel: after it when
+    the mark ends in the first :data:`INSIDE_FROM` of the scale, else before it (inside a bar of
+    colour ``face``)."""
+    inside = x > INSIDE_FROM * ax.get_xlim()[1]
+    colour = text_colour(face) if inside and face is not None else ".15"
+    box = {"facecolor": face, "edgecolor": "none", "pad": 1} if inside and face is not None else None
+    ax.annotate(
+        wrap(text, LABEL_CHARS),
+        (x, y),
+        xytext=(-gap if inside else gap, 0),
+        textcoords="offset points",
+        ha="right" if inside else "left",
+        va="center",
+        fontsize=8,
+        color=colour,
+        bbox=box,
+    )
+
+
+def label_bars(ax, bars, labels) -> None:
+    """Each bar of a horizontal bar container labelled at its end (:func:`label_at`)."""
+    for bar, text in zip(bars, labels, strict=True):
+        label_at(
+            ax, bar.get_x() + bar.get_width(), bar.get_y() + bar.get_height() / 2, text, bar.get_facecolor()
+        )
+
+
+def rows_axis(ax, labels: list[str], width: int = 38) -> None:
+    """One row per label on the y axis, the first on top, no grid lines across the rows."""
+    ax.set_yticks(range(len(labels)), [wrap(label, width) for label in labels])
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.grid(axis="y", visible=False)
+
+
+def kind_colours() -> dict[str, str]:
+    """The colour of each kind of target, fixed by the kinds' order: the same in every chart."""
+    return {k: KIND_PALETTE[i % len(KIND_PALETTE)] for i, k in enumerate(target_kinds())}
+
+
+def legend_above(ax, handles, labels) -> None:
+    """A one-row legend just above the panel, at its right (the layout makes room for it)."""
+    ax.legend(
+        handles,
+        labels,
+        loc="lower right",
+        bbox_to_anchor=(1, 1.01),
+        ncols=len(labels),
+        fontsize=8,
+        borderaxespad=0,
+    )
+
+
+def kind_legend(ax, kinds) -> None:
+    """The legend of the kinds of target drawn (``kinds``), in their fixed order."""
+    colours = kind_colours()
+    drawn = [k for k in colours if k in set(kinds)]
+    handles = [
+        Patch(facecolor=colours[k], hatch="//" if k == "range" else None, edgecolor="white") for k in drawn
+    ]
+    legend_above(ax, handles, [f"{k} target" for k in drawn])
 
 
 def plan_source() -> str:
     """The article's citation in one line (ASCII only, so every font has the glyphs)."""
     c = citation()
     outlet = c["outlet"].split(" (")[0]
-    return f"{outlet}, {c['date']}, {_short_url(c['url'])}"
-
-
-def _short_url(url: str) -> str:
-    parts = urlparse(url)
-    return f"{parts.netloc}{parts.path}"
+    parts = urlparse(c["url"])
+    return f"{outlet}, {c['date']}, {parts.netloc}{parts.path}"
 
 
 def evidence_sources(urls, published, limit: int = MAX_SOURCES) -> str:
     """Official sources in one line: site (date); each site once, in the order given; beyond
-    ``limit`` sites, how many more (a caption does not grow with the data)."""
+    ``limit`` sites, how many more (a caption does not grow with the data). A fact without a web
+    address is cited by its newspaper's title, which a chart cannot draw (Chinese)."""
     seen = {}
     for url, date in zip(urls, published, strict=True):
-        seen.setdefault(urlparse(str(url)).netloc, str(date))
+        site = urlparse(str(url)).netloc if isinstance(url, str) and url else "a newspaper cited by title"
+        seen.setdefault(site, str(date))
     named = [f"{site} ({date})" for site, date in list(seen.items())[:limit]]
     more = len(seen) - len(named)
-    return "; ".join(named) + (f"; and {more:,} more sites (see evidence.csv)" if more else "")
+    return "; ".join(named) + (f"; and {more:,} more sites" if more else "")
 
 
-def register_inline() -> None:
-    """In IPython, show a matplotlib Figure returned by a cell as a PNG (no-op elsewhere).
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
 
-    The package draws on plain Figures without pyplot, which IPython would show as
-    ``<Figure size … with N Axes>`` text until a formatter is registered.
-    """
-    try:
-        from IPython import get_ipython
-    except ImportError:  # not in IPython: nothing to register
-        return
-    if get_ipython() is not None:
-        from matplotlib_inline.backend_inline import set_matplotlib_formats
 
-        set_matplotlib_formats("png")
+def drawable(text: str) -> str:
+    """A data note as a chart can draw it: DejaVu Sans has no Chinese glyphs, so a Chinese
+    aside in brackets is left out and other Chinese text is named, never drawn as empty boxes."""
+    text = re.sub(rf"\s*\([^()]*[{_CJK}][^()]*\)", "", str(text))
+    return re.sub(rf"[0-9]*[{_CJK}]+(?:[0-9]+[{_CJK}]+)*", "[Chinese text]", text)
 
 
 def capped(rows, what: str, limit: int | None = None):
@@ -210,46 +280,5 @@ def capped(rows, what: str, limit: int | None = None):
     limit = MAX_ROWS if limit is None else limit
     if len(rows) <= limit:
         return rows, ""
-    return rows.iloc[
-        :limit
-    ], f" Only the first {limit} of {len(rows):,} {what} are drawn; the tables list all."
-
-
-def finish(fig: Figure, title: str, caption: str) -> Figure:
-    """Title the figure and put the source caption at its foot.
-
-    Both are figure-level labels, so the layout engine keeps room for them inside the figure:
-    a chart is saved at its own size (``WIDTH`` wide), with nothing outside it to measure. The
-    figure grows by the caption's lines, so the panels keep the height they were given.
-    """
-    fig.suptitle(textwrap.fill(title, TITLE_CHARS), x=MARGIN, ha="left")
-    text = textwrap.fill(caption, CAPTION_CHARS)
-    fig.supxlabel(text, x=MARGIN, ha="left", fontsize=7.5, color="#555555")
-    width, height = fig.get_size_inches()
-    fig.set_size_inches(width, height + CAPTION_LINE * (text.count("\n") + 1))
-    return fig
-
-
-def empty_figure(title: str, message: str, caption: str) -> Figure:
-    """A figure that says there is nothing to draw (rather than failing or drawing blank axes)."""
-    fig, (ax,) = new_figure(1, [1.2])
-    ax.set_axis_off()
-    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=11, color="#555555", transform=ax.transAxes)
-    return finish(fig, title, caption)
-
-
-def values_on_bars(ax) -> None:
-    """No value scale on a panel whose bars each carry their figure: no ticks, tick labels or grid
-    lines along x (the labels give the figures, the axis label still names the unit). Less to
-    read, and about half the cost of drawing such a panel."""
-    ax.set_xticks([])
-
-
-def unit_axis_label(unit_label: str) -> str:
-    """The axis label for a unit: ``%`` reads as "percent"."""
-    return "percent (%)" if unit_label == "%" else unit_label
-
-
-def kind_colours(kinds: list[str]) -> dict[str, str]:
-    """One colour per kind of target, fixed by the kinds' order (the same in every chart)."""
-    return {k: KIND_PALETTE[i % len(KIND_PALETTE)] for i, k in enumerate(kinds)}
+    note = f" Only the first {limit} of {len(rows):,} {what} are drawn; the tables list all."
+    return rows.iloc[:limit], note

@@ -1,32 +1,42 @@
-"""Charts of the summary and of the evidence: overview per action, corroboration."""
+"""Charts of the summary and of the evidence: measures and targets per action; the plan's figures
+against independent official ones."""
 
 from __future__ import annotations
 
 import pandas as pd
-from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from ..analysis import corroboration, summary_by_action
-from ..formatting import human_number, human_value, wrap
 from ..plan import Plan, require_plan
+from ..tables import percent, quantity, signed
 from .style import (
-    PALETTE,
+    GREY,
     capped,
     empty_figure,
     evidence_sources,
     finish,
+    kind_colours,
+    kind_legend,
+    label_at,
+    label_bars,
+    legend_above,
     new_figure,
+    percent_scale,
     plan_source,
+    room_for_labels,
+    rows_axis,
     themed,
-    unit_axis_label,
-    values_on_bars,
+    value_scale,
 )
+
+MEASURES, TARGETS = "#BBBBBB", "#404040"  # greys: counts of things, not targets of a kind
 
 
 @themed
-def plot_overview(plan: Plan) -> Figure:
+def plot_overview(plan: Plan):
     """Measures and quantified targets per action, and the share of measures carrying a number.
 
-    Two panels, each in its own unit: counts, and the quantified share in percent
+    Two panels, each on its own scale from zero: counts, and the quantified share on 0–100
     (:func:`linyi_analysis.analysis.summary_by_action`).
 
     >>> import linyi_analysis as la
@@ -39,64 +49,81 @@ def plot_overview(plan: Plan) -> Figure:
     if summary.empty:
         return empty_figure(title, "No actions in the data.", caption)
     n = len(summary)
-    fig, (counts, rates) = new_figure(2, [0.5 + 0.5 * n, 0.4 + 0.3 * n])
+    fig, (counts, rates) = new_figure([0.6 + 0.5 * n, 0.6 + 0.3 * n])
     y = pd.Series(range(n), dtype=float)
-    labels = [wrap(name, 30) for name in summary["name"]]
-    for offset, column, colour, label in [
-        (-0.2, "measures", PALETTE[0], "measures listed"),
-        (0.2, "targets", PALETTE[1], "quantified targets"),
-    ]:
-        bars = counts.barh(y + offset, summary[column].astype(float), height=0.4, color=colour, label=label)
-        counts.bar_label(bars, padding=3, fontsize=8)
-    counts.set_yticks(y, labels)
-    counts.set_ylim(n - 0.5, -0.6)
-    counts.set_xlabel("number (measures, targets)")
-    counts.legend(loc="lower right", fontsize=8)
-    counts.grid(axis="y", visible=False)
-    values_on_bars(counts)
+    value_scale(counts, room_for_labels(summary[["measures", "targets"]].max().max()), "number", integer=True)
+    for offset, column, colour in [(-0.2, "measures", MEASURES), (0.2, "targets", TARGETS)]:
+        values = summary[column].astype(float)
+        bars = counts.barh(y + offset, values, height=0.4, color=colour)
+        label_bars(counts, bars, [quantity(v, "") for v in values])
+    rows_axis(counts, list(summary["name"]), 30)
+    legend_above(
+        counts, [Patch(color=MEASURES), Patch(color=TARGETS)], ["measures listed", "quantified targets"]
+    )
 
     rate = summary["quantified_percent"].astype(float)
-    bars = rates.barh(y, rate.fillna(0), height=0.6, color=PALETTE[2])
-    rates.bar_label(
-        bars, labels=["no measures" if pd.isna(r) else f"{r:.0f}%" for r in rate], padding=3, fontsize=8
-    )
-    rates.set_yticks(y, labels)
-    rates.set_ylim(n - 0.5, -0.5)
-    rates.set_xlim(0, 110)
-    rates.set_xlabel("measures with at least one quantified target (%)")
+    percent_scale(rates, "measures with at least one quantified target")
+    bars = rates.barh(y, rate.fillna(0), height=0.6, color=GREY)
+    label_bars(rates, bars, ["no measures" if pd.isna(r) else percent(r) for r in rate])
+    rows_axis(rates, list(summary["name"]), 30)
     rates.set_title("Quantification rate", loc="left")
-    rates.grid(axis="y", visible=False)
-    values_on_bars(rates)
-    return finish(fig, title, caption)
+    data = summary[["name", "measures", "targets", "quantified_percent"]].rename(columns={"name": "action"})
+    return finish(fig, title, caption, data)
 
 
 @themed
-def plot_corroboration(plan: Plan) -> Figure:
-    """Each plan figure beside the independent official figure for it: one panel per pair, in its
-    unit (:func:`linyi_analysis.analysis.corroboration`).
-    """
+def plot_corroboration(plan: Plan):
+    """Each plan figure against the independent official figure for it, as a dot plot of the
+    difference in percent of the plan's figure, the difference written on it
+    (:func:`linyi_analysis.analysis.corroboration`): a small difference stays small."""
     require_plan(plan, "plot_corroboration()")
-    pairs, note = capped(corroboration(plan), "pairs", 12)
-    title = "The plan's figures beside independent official figures"
+    pairs, note = capped(corroboration(plan), "pairs")
+    title = "The plan's figures against independent official figures"
     official = evidence_sources(pairs["url"], pairs["published"])
     caption = f"Sources: plan, {plan_source()}; official figures, {official or 'none'}.{note}"
     if pairs.empty:
         return empty_figure(title, "No independent figures for the plan's targets in the data.", caption)
-    fig, axes = new_figure(len(pairs), [1.1] * len(pairs))
-    for ax, (_, r) in zip(axes, pairs.iterrows(), strict=True):
-        unit = r["unit_label"]
-        values = [float(r["plan_value"]), float(r["evidence_value"])]
-        bars = ax.barh([0, 1], values, height=0.6, color=[PALETTE[0], PALETTE[1]])
-        ax.bar_label(bars, labels=[human_value(v, unit, exact=True) for v in values], padding=4, fontsize=8)
-        ax.set_yticks([0, 1], ["plan (article)", "official figure"])
-        ax.set_ylim(1.5, -0.5)
-        ax.set_xlim(0, max(max(values) * 1.3, 1e-9))
-        diff, rel = float(r["difference"]), r["relative_difference_percent"]
-        sign = "+" if diff > 0 else ""
-        relative = "relative difference undefined" if pd.isna(rel) else f"{sign}{float(rel):.2f}%"
-        gap = "same figure" if diff == 0 else f"official {sign}{human_number(diff, exact=True)} ({relative})"
-        ax.set_title(f"{wrap(r['indicator'], 60)} — {gap}", loc="left")
-        ax.set_xlabel(unit_axis_label(unit))
-        ax.grid(axis="y", visible=False)
-        values_on_bars(ax)
-    return finish(fig, title, caption)
+    fig, (ax,) = new_figure([0.6 + 0.45 * len(pairs)])
+    relative = pairs["relative_difference_percent"].astype(float)
+    largest = relative.abs().max()
+    end = max(5.0, 0.0 if pd.isna(largest) else room_for_labels(largest))
+    value_scale(ax, end, "official figure minus the plan's, in percent of the plan's figure")
+    ax.set_xlim(-end, end)  # as much room below zero as above; at least ±5%: a small difference stays small
+    ax.axvline(0, color="#555555", linewidth=1)
+    kinds = plan.whole.targets.set_index("target_id")["target_kind"].astype(str)
+    colours = kind_colours()
+    for y, r in enumerate(pairs.to_dict("records")):
+        unit, plan_figure = r["unit_label"], quantity(r["plan_value"], r["unit_label"])
+        if r["difference"] == 0:
+            text = f"same figure: {plan_figure}"
+        else:
+            rel = (
+                "relative difference undefined"
+                if pd.isna(r["relative_difference_percent"])
+                else signed(round(float(r["relative_difference_percent"]), 3), "%")
+            )
+            text = f"{signed(r['difference'], unit)} ({rel}): official {quantity(r['evidence_value'], unit)}, plan {plan_figure}"
+        x = 0.0 if pd.isna(relative.iloc[y]) else float(relative.iloc[y])
+        if not pd.isna(relative.iloc[y]):
+            ax.scatter([x], [y], s=60, color=colours[kinds.get(r["target_id"], "count")], zorder=3)
+        label_at(ax, x, y, text, gap=7)
+    rows_axis(ax, list(pairs["indicator"]), 40)
+    kind_legend(ax, [kinds.get(t, "count") for t in pairs["target_id"]])
+    data = pairs[
+        [
+            "indicator",
+            "plan_value",
+            "evidence_value",
+            "unit_label",
+            "difference",
+            "relative_difference_percent",
+            "publisher",
+            "published",
+            "url",
+            "target_id",
+            "fact_id",
+        ]
+    ]
+    return finish(
+        fig, title, caption, data.rename(columns={"unit_label": "unit", "evidence_value": "official_value"})
+    )

@@ -1,273 +1,292 @@
-"""Charts of the plan's own targets: one action's targets, percentages, changes, compositions.
+"""Charts of the plan's own targets: one action's targets, the percentages, the rises, the totals.
 
 Each takes a :class:`~linyi_analysis.plan.Plan` (whole, or cut to one action) and returns a
-Figure; one data mark (bar or dot) per target drawn. Derived numbers printed on a chart (a
-rise, a share, a ratio) are read from :func:`~linyi_analysis.ratios.derived_ratios`.
+:class:`~.style.Chart`. A commitment is drawn once (the tracker's definition,
+:func:`~linyi_analysis.delivery.commitments`), labelled as the tables write it, in its kind's
+colour; derived numbers (a rise, a share) are read from :func:`~linyi_analysis.ratios.derived_ratios`.
 """
 
 from __future__ import annotations
 
 import pandas as pd
-from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.transforms import ScaledTranslation
 
 from ..analysis import compositions
-from ..formatting import human_value, wrap
-from ..plan import Plan, require_action, require_plan, target_kinds
+from ..delivery import commitments
+from ..formatting import target_label, wrap
+from ..plan import Plan, require_action, require_plan
 from ..ratios import derived_ratios
+from ..tables import derived, quantity
 from .style import (
     GREY,
-    PALETTE,
     capped,
     empty_figure,
     finish,
     kind_colours,
+    kind_legend,
+    label_at,
+    label_bars,
+    legend_above,
     new_figure,
+    percent_scale,
     plan_source,
+    room_for_labels,
+    rows_axis,
     themed,
-    unit_axis_label,
-    values_on_bars,
+    value_scale,
 )
 
-BAR = 0.38  # inches of height per bar
-LEGEND_DROP = 22  # points from a panel's foot to a legend under it (below its axis label)
+BAR = 0.38  # inches of height per row
+_DATA = [
+    *["action", "indicator", "commitment", "comparator", "value", "value_min", "value_max", "baseline"],
+    *["unit", "target_id"],
+]
 
 
 def _caption(note: str = "") -> str:
     return f"Source: the 2022 livelihood action plan as reported by {plan_source()}.{note}"
 
 
-def _start(row) -> float:
-    """Where a target's bar starts: a range at its minimum, everything else at zero."""
-    return float(row["value_min"]) if row["comparator"] == "range" else 0.0
+_USED = [
+    *["target_id", "action_name", "indicator", "comparator", "value", "value_min", "value_max", "baseline"],
+    *["unit", "unit_label", "unit_kind", "per", "period", "target_kind", "source_part", "counterpart_id"],
+]
+_PART = {"headline": "lead paragraph", "body": "body"}
 
 
-def _end(row) -> float:
-    return float(row["value_max"]) if row["comparator"] == "range" else float(row["value"])
+def _contradictions(rows: pd.DataFrame) -> str:
+    """A caption note for each commitment the article gives two figures for (both drawn)."""
+    by_id = rows.set_index("target_id")
+    notes = []
+    for r in rows[rows["source_part"] == "headline"].to_dict("records"):
+        other = r["counterpart_id"]
+        if isinstance(other, str) and other in by_id.index:
+            body = by_id.loc[other]
+            notes.append(
+                f" The article gives two figures for one commitment, {r['commitment']} ({_PART['headline']})"
+                f" and {body['commitment']} ({_PART.get(str(body['source_part']), 'body')}): both are drawn."
+            )
+    return "".join(notes)
 
 
-def _bars(ax, rows: pd.DataFrame, colours: dict[str, str]) -> None:
-    """Horizontal bars, one per target, labelled with the figure as the plan states it."""
-    starts = [_start(r) for _, r in rows.iterrows()]
-    widths = [_end(r) - s for s, (_, r) in zip(starts, rows.iterrows(), strict=True)]
-    y = list(range(len(rows)))
-    bars = ax.barh(
-        y,
-        widths,
-        left=starts,
-        height=0.6,
-        color=[colours[str(k)] for k in rows["target_kind"]],
-        hatch=["//" if c == "range" else "" for c in rows["comparator"]],
-        edgecolor="white",
-    )
-    ax.bar_label(bars, labels=list(rows["label"]), padding=4, fontsize=8)
-    for yi, (_, r) in zip(y, rows.iterrows(), strict=True):
-        if r["comparator"] == "from_to":  # the baseline, as a tick on the bar
-            ax.plot([r["baseline"]] * 2, [yi - 0.3, yi + 0.3], color="black", linewidth=1.5)
-    ax.set_yticks(y, [wrap(i, 38) for i in rows["indicator"]])
-    ax.invert_yaxis()
-    ax.set_xlim(0, max(max(s + w for s, w in zip(starts, widths, strict=True)), 1e-9) * 1.35)
-    ax.set_xlabel(unit_axis_label(rows["unit_label"].iloc[0]))
-    ax.grid(axis="y", visible=False)
-    values_on_bars(ax)
+def _commitments(plan: Plan) -> pd.DataFrame:
+    """The plan's commitments, each with its figure as the tables write it (``commitment``): the
+    columns the charts read (a row of a narrow frame is cheap to read)."""
+    rows = commitments(plan.targets)[0][_USED].reset_index(drop=True)
+    rows["commitment"] = [target_label(r, exact=True) for r in rows.to_dict("records")]
+    return rows
 
 
-def _legend_above(ax, handles=None, labels=None) -> None:
-    """A one-row legend just above the top axes (the layout makes room for it under the title)."""
-    args = (handles, labels) if handles is not None else ()
-    ax.legend(
-        *args,
-        loc="lower right",
-        bbox_to_anchor=(1, 1.01),
-        ncols=len(labels or ax.get_legend_handles_labels()[1]),
-        fontsize=8,
-        borderaxespad=0,
-    )
+def _data(rows: pd.DataFrame, **extra) -> pd.DataFrame:
+    """The rows a target chart drew, for its CSV: names and figures, no ids."""
+    frame = rows.drop(columns="unit").rename(columns={"action_name": "action", "unit_label": "unit"})
+    frame = frame.assign(**extra)
+    return frame[[*_DATA, *extra]]
 
 
-def _kind_legend(ax, kinds: list[str], colours: dict[str, str]) -> None:
-    handles = [
-        Patch(facecolor=colours[k], hatch="//" if k == "range" else None, edgecolor="white") for k in kinds
-    ]
-    _legend_above(ax, handles, [f"{k} target" for k in kinds])
+def _axis(row) -> str:
+    """The value axis a target is read against: a rise, a percentage of a whole, or its unit."""
+    unit = row["unit_label"]
+    if row["comparator"] == "increase_by":
+        return f"rise, in {'percent' if unit == '%' else unit}"
+    return "percent" if unit == "%" else unit
+
+
+def _draw_targets(ax, rows: pd.DataFrame, colours: dict[str, str]) -> None:
+    """One row per target on a zero-based scale: a bar from 0 to the figure, a range as a hatched
+    bar from its minimum to its maximum, a from→to change as an arrow from the baseline."""
+    ends = rows["value_max"].where(rows["comparator"] == "range", rows["value"]).astype(float)
+    if rows["unit_label"].iloc[0] == "%" and rows["comparator"].iloc[0] != "increase_by":
+        percent_scale(ax, "percent")
+    else:
+        value_scale(
+            ax, room_for_labels(ends.max()), _axis(rows.iloc[0]), integer=rows["unit_kind"].iloc[0] == "count"
+        )
+    for y, r in enumerate(rows.to_dict("records")):
+        colour = colours[str(r["target_kind"])]
+        if r["comparator"] == "from_to":
+            start, end = float(r["baseline"]), float(r["value"])
+            ax.plot([start, end], [y, y], color=colour, linewidth=2, solid_capstyle="butt")
+            ax.scatter([start], [y], s=40, facecolors="white", edgecolors=colour, linewidths=1.5, zorder=3)
+            ax.scatter([end], [y], s=60, marker=">" if end >= start else "<", color=colour, zorder=3)
+            label_at(ax, max(start, end), y, r["commitment"], gap=7)
+            continue
+        ranged = r["comparator"] == "range"
+        start = float(r["value_min"]) if ranged else 0.0
+        bars = ax.barh(
+            [y], [ends.iloc[y] - start], left=start, height=0.6, color=colour, hatch="//" if ranged else ""
+        )
+        label_bars(ax, bars, [r["commitment"]])
+    rows_axis(ax, list(rows["indicator"]))
 
 
 @themed
-def plot_action_targets(plan: Plan) -> Figure:
-    """A plan cut to one action (``plan.action(id)``): its targets as bars, one panel per unit
-    (never yuan and people on one axis). Ranges are hatched from minimum to maximum; a from→to
-    change shows its baseline as a black tick.
+def plot_action_targets(plan: Plan):
+    """A plan cut to one action (``plan.action(id)``): its commitments, one panel per unit (never
+    yuan and people on one axis), each on a scale from zero; percentages on 0–100.
 
     >>> import linyi_analysis as la
     >>> fig = la.plots.plot_action_targets(la.load_plan().action("employment"))
     """
     require_action(plan, "plot_action_targets()")
     name = str(plan.actions["name"].iloc[0])
-    title = f"{name}: the plan's targets for 2022"
-    rows, note = capped(plan.targets, "targets")
+    rows, note = capped(_commitments(plan), "targets")
+    periods = set(rows["period"])
+    title = f"{name}: the plan's targets" + (f" for {periods.pop()}" if len(periods) == 1 else "")
     if rows.empty:
-        return empty_figure(title, f"No quantified targets for action {plan.action_id!r}.", _caption())
-    units = list(dict.fromkeys(rows["unit_label"]))  # first-seen order
-    heights = [0.5 + BAR * (rows["unit_label"] == u).sum() for u in units]
-    fig, axes = new_figure(len(units), heights)
-    colours = kind_colours(target_kinds())
-    for ax, unit in zip(axes, units, strict=True):
-        _bars(ax, rows[rows["unit_label"] == unit], colours)
-    _kind_legend(axes[0], [k for k in target_kinds() if (rows["target_kind"] == k).any()], colours)
-    return finish(fig, title, _caption(note))
+        return empty_figure(title, f"No quantified targets for {name}.", _caption())
+    rows["axis"] = [_axis(r) for r in rows.to_dict("records")]
+    panels = list(dict.fromkeys(rows["axis"]))
+    fig, axes = new_figure([0.6 + BAR * (rows["axis"] == p).sum() for p in panels])
+    colours = kind_colours()
+    for ax, panel in zip(axes, panels, strict=True):
+        _draw_targets(ax, rows[rows["axis"] == panel].reset_index(drop=True), colours)
+    kind_legend(axes[0], rows["target_kind"].astype(str))
+    return finish(fig, title, _caption(_contradictions(rows) + note), _data(rows))
 
 
-_MARKERS = {
-    "=": ("o", "= exactly", PALETTE[0]),
-    ">=": (">", "≥ at least", PALETTE[1]),
-    ">": (">", "> more than", PALETTE[3]),
-}
+_MARKERS = {"=": ("o", "= exactly"), ">=": (">", "≥ at least"), ">": (">", "> more than")}
 
 
 @themed
-def plot_percentages(plan: Plan) -> Figure:
-    """Every percentage target (a share from 0 to 100) on one dot plot, marked by its comparator.
-
-    Rises stated in percent (``increase_by``) are changes, drawn by :func:`plot_changes`.
-    A range is drawn as a hatched bar from its minimum to its maximum.
-    """
+def plot_percentages(plan: Plan):
+    """Every percentage of a whole the plan commits to (a share, a coverage, a rate) on one
+    0–100 dot plot, the marker saying its comparator; a range is a hatched bar. Rises stated in
+    percent are not shares: :func:`plot_changes` draws them."""
     require_plan(plan, "plot_percentages()")
-    targets = plan.targets
+    rows = _commitments(plan)
+    rows = rows[(rows["unit_kind"] == "percent") & (rows["comparator"] != "increase_by")]
     title = "Percentage targets of the plan"
-    rows = targets[(targets["unit_kind"] == "percent") & (targets["comparator"] != "increase_by")]
     if rows.empty:
         return empty_figure(title, "No percentage targets in the data.", _caption())
     rows, note = capped(rows.reset_index(drop=True), "percentage targets")
-    fig, (ax,) = new_figure(1, [0.6 + BAR * len(rows)])
-    y = pd.Series(range(len(rows)))
-    for comp in dict.fromkeys(rows["comparator"]):
-        mine = rows["comparator"] == comp
-        if comp == "range":
-            ax.barh(
-                y[mine],
-                rows.loc[mine, "value_max"] - rows.loc[mine, "value_min"],
-                left=rows.loc[mine, "value_min"],
-                height=0.35,
-                color=PALETTE[2],
-                hatch="//",
-                edgecolor="white",
-                label="range",
+    fig, (ax,) = new_figure([0.6 + 0.45 * len(rows)])  # room for labels of three lines
+    percent_scale(ax, "percent")
+    colours = kind_colours()
+    handles, labels = [], []
+    for y, r in enumerate(rows.to_dict("records")):
+        colour = colours[str(r["target_kind"])]
+        if r["comparator"] == "range":
+            low, high = float(r["value_min"]), float(r["value_max"])
+            label_bars(
+                ax,
+                ax.barh([y], [high - low], left=low, height=0.35, color=colour, hatch="//"),
+                [r["commitment"]],
             )
-            continue
-        marker, words, colour = _MARKERS.get(comp, ("D", comp, PALETTE[4]))
-        ax.scatter(rows.loc[mine, "value"], y[mine], marker=marker, s=70, color=colour, zorder=3, label=words)
-    for yi, r in rows.iterrows():
-        x = r["value_max"] if r["comparator"] == "range" else r["value"]
-        ax.annotate(
-            r["label"], (float(x), yi), xytext=(8, 0), textcoords="offset points", va="center", fontsize=8
-        )
-    labels = [
-        wrap(f"{r['indicator']} ({r['action_name']})" if "action_name" in r else r["indicator"], 48)
-        for _, r in rows.iterrows()
-    ]
-    ax.set_yticks(y, labels)
-    ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.set_xlim(0, 112)
-    ax.set_xticks(range(0, 101, 20))
-    ax.set_xlabel("percent (%)")
-    _legend_above(ax)
-    return finish(fig, title, _caption(note))
+            key, handle = "range", Patch(facecolor=colour, hatch="//", edgecolor="white")
+        else:
+            marker, key = _MARKERS.get(str(r["comparator"]), ("D", str(r["comparator"])))
+            ax.scatter([float(r["value"])], [y], marker=marker, s=70, color=colour, zorder=3)
+            label_at(ax, float(r["value"]), y, r["commitment"], gap=8)
+            handle = Line2D([], [], marker=marker, linestyle="", markersize=8, color=colour)
+        if key not in labels:
+            handles.append(handle)
+            labels.append(key)
+    whole = plan.action_id is None
+    names = rows["indicator"] + " (" + rows["action_name"] + ")" if whole else rows["indicator"]
+    rows_axis(ax, list(names), 48)
+    legend_above(ax, handles, labels)
+    return finish(fig, title, _caption(note), _data(rows))
 
 
 @themed
-def plot_changes(plan: Plan) -> Figure:
-    """From→to changes (a bar from the baseline to the target) and stated increases (a bar from 0).
-
-    One panel per unit; each bar labelled with the change as the plan states it and, for a
-    from→to change, the relative rise.
-    """
+def plot_changes(plan: Plan):
+    """The rises the plan commits to, as a rise over the current level: a from→to change by its
+    relative rise (from :func:`~linyi_analysis.ratios.derived_ratios`), a stated rise in percent as
+    it is. A rise with no relative figure (a stated rise in yuan, a baseline of 0) is drawn in
+    its unit, one panel per unit."""
     require_plan(plan, "plot_changes()")
-    targets = plan.targets
-    title = "Changes the plan commits to"
-    rows = targets[targets["comparator"].isin(["from_to", "increase_by"])]
+    rows = _commitments(plan)
+    rows = rows[rows["comparator"].isin(["from_to", "increase_by"])]
+    title = "Rises the plan commits to"
     if rows.empty:
-        return empty_figure(title, "No from→to changes or increases in the data.", _caption())
-    rows, note = capped(rows, "changes")
-    rises = derived_ratios(plan.whole).set_index("ratio_id")["value"]
-    units = list(dict.fromkeys(rows["unit_label"]))
-    fig, axes = new_figure(len(units), [0.7 + BAR * (rows["unit_label"] == u).sum() for u in units])
-    for ax, unit in zip(axes, units, strict=True):
-        mine = rows[rows["unit_label"] == unit].reset_index(drop=True)
-        rising = mine["comparator"] == "from_to"
-        left = mine["baseline"].where(rising, 0).astype(float)
-        width = mine["value"].astype(float) - left
-        bars = ax.barh(
-            range(len(mine)),
-            width,
-            left=left,
-            height=0.5,
-            color=[PALETTE[0] if r else PALETTE[1] for r in rising],
-        )
-        labels = []
-        for r in mine.to_dict("records"):
-            rise = rises.get(f"{r['target_id']}:relative_change:baseline")
-            known = r["comparator"] == "from_to" and rise is not None and not pd.isna(rise)
-            labels.append(f"{r['label']} ({human_value(rise, '%')} rise)" if known else r["label"])
-        ax.bar_label(bars, labels=labels, padding=4, fontsize=8)
-        ax.set_yticks(range(len(mine)), [wrap(i, 38) for i in mine["indicator"]])
-        ax.set_ylim(len(mine) - 0.5, -0.5)
-        ax.set_xlim(0, float(mine["value"].max()) * 1.6)
-        only_rises = not rising.any()
-        ax.set_xlabel(("rise, " if only_rises else "") + unit_axis_label(unit))
-        ax.grid(axis="y", visible=False)
-        values_on_bars(ax)
-    return finish(fig, title, _caption(note))
+        return empty_figure(title, "No rises in the data.", _caption())
+    rows, note = capped(rows.reset_index(drop=True), "rises")
+    ratios = derived_ratios(plan.whole)
+    ratios = ratios[ratios["kind"] == "relative_change"]
+    relative = dict(zip(ratios["target_id"].astype(str), ratios["value"], strict=True))
+    rises, axes_of, labels = [], [], []
+    for r in rows.to_dict("records"):
+        rise = relative.get(r["target_id"]) if r["comparator"] == "from_to" else None
+        if r["unit_label"] == "%" and r["comparator"] == "increase_by":
+            rise = r["value"]
+        if rise is not None and not pd.isna(rise):
+            axis = "rise, in percent of the current level"
+            labels.append(
+                r["commitment"]
+                if r["comparator"] == "increase_by"
+                else f"{r['commitment']}: +{derived(rise, '%')}"
+            )
+        else:
+            rise = r["value"] - (r["baseline"] if r["comparator"] == "from_to" else 0)
+            axis = f"rise, in {r['unit_label']}"
+            labels.append(r["commitment"])
+        rises.append(float(rise))
+        axes_of.append(axis)
+    rows = rows.assign(rise=rises, axis=axes_of, label=labels)
+    panels = list(dict.fromkeys(rows["axis"]))
+    fig, axes = new_figure([0.6 + BAR * (rows["axis"] == p).sum() for p in panels])
+    colour = kind_colours()["change"]
+    for ax, panel in zip(axes, panels, strict=True):
+        mine = rows[rows["axis"] == panel]
+        value_scale(ax, room_for_labels(mine["rise"].max()), panel)
+        bars = ax.barh(range(len(mine)), mine["rise"], height=0.6, color=colour)
+        label_bars(ax, bars, list(mine["label"]))
+        rows_axis(ax, list(mine["indicator"]))
+    return finish(fig, title, _caption(note), _data(rows, rise=rows["rise"], rise_axis=rows["axis"]))
 
 
 @themed
-def plot_composition(plan: Plan) -> Figure:
-    """Totals and their parts: components stacked in their total (``part_of``), and pairs in one
-    unit side by side (``ratio_to``, e.g. units completed beside units started). One panel each.
-    """
+def plot_composition(plan: Plan):
+    """Totals and their parts on one zero-based scale per total (``part_of``: the total, then each
+    part with its share of it), and pairs in one unit (``ratio_to``: units completed beside units
+    started, with the ratio)."""
     require_plan(plan, "plot_composition()")
     title = "What the totals are made of"
     parts = compositions(plan)
     if parts.empty:
-        return empty_figure(title, "No totals with components or paired figures in the data.", _caption())
+        return empty_figure(title, "No totals with parts or paired figures in the data.", _caption())
     groups, note = capped(pd.Series(list(dict.fromkeys(parts["group"]))), "totals and pairs", 12)
-    groups = list(groups)
-    kinds = [parts.loc[parts["group"] == g, "kind"].iloc[0] for g in groups]
-    rows = [int((parts["group"] == g).sum()) for g in groups]
-    # a total's panel holds its legend (a line per part); a pair's, two labels of up to two lines
-    heights = [1.2 + 0.2 * n if k == "parts" else 0.8 + 0.45 * n for k, n in zip(kinds, rows, strict=True)]
-    fig, axes = new_figure(len(groups), heights)
-    for ax, group, kind in zip(axes, groups, kinds, strict=True):
+    kinds = plan.whole.targets.set_index("target_id")["target_kind"].astype(str)
+    colours = kind_colours()
+    drawn = []
+    for group in groups:
         mine = parts[parts["group"] == group].reset_index(drop=True)
         unit = mine["unit_label"].iloc[0]
-        if kind == "parts":
-            total, left = float(mine["total"].iloc[0]), 0.0  # the plan's total, not a sum of bars
-            for i, r in mine.iterrows():
-                value, share = float(r["value"]), float(r["percent"])
-                colour = GREY if pd.isna(r["target_id"]) else PALETTE[i % len(PALETTE)]
-                label = wrap(f"{r['label']}: {human_value(value, unit, exact=True)} ({share:.1f}%)", 90)
-                ax.barh([0], [value], left=left, height=0.6, color=colour, edgecolor="white", label=label)
-                left += value
-            ax.set_yticks([0], [f"total\n{human_value(total, unit)}"])
-            ax.set_xlim(0, total)
-            # under the axis label, at a fixed distance whatever the panel's height
-            below = ax.transAxes + ScaledTranslation(0, -LEGEND_DROP / 72, fig.dpi_scale_trans)
-            ax.legend(loc="upper left", bbox_to_anchor=(0, 0), bbox_transform=below, fontsize=8, ncols=1)
-            ax.set_title(wrap(mine["group_label"].iloc[0], 80), loc="left")
+        if mine["kind"].iloc[0] == "parts":
+            rows = [("total", group, float(mine["total"].iloc[0]), quantity(mine["total"].iloc[0], unit))]
+            for r in mine.to_dict("records"):
+                share = "" if pd.isna(r["percent"]) else f" ({derived(r['percent'], '%')} of the total)"
+                rows.append(
+                    (r["label"], r["target_id"], float(r["value"]), quantity(r["value"], unit) + share)
+                )
+            heading = str(mine["group_label"].iloc[0])
         else:
-            y = list(range(len(mine)))
-            bars = ax.barh(y, mine["value"].astype(float), height=0.6, color=[PALETTE[0], PALETTE[2]])
-            ax.bar_label(
-                bars, labels=[human_value(v, unit, exact=True) for v in mine["value"]], padding=4, fontsize=8
-            )
-            ax.set_yticks(y, [wrap(lbl, 38) for lbl in mine["label"]])
-            ax.set_ylim(len(mine) - 0.5, -0.5)
-            ax.set_xlim(0, float(mine["value"].max()) * 1.25)
-            ratio = float(mine["percent"].iloc[1])
-            first = mine["label"].iloc[0]
-            text = f"{mine['label'].iloc[1]}: {ratio:.1f}% of {first[:1].lower()}{first[1:]}"
-            ax.set_title(wrap(text, 80), loc="left")
-        ax.set_xlabel(unit_axis_label(unit))
-        ax.grid(axis="y", visible=False)
-        values_on_bars(ax)  # a total's parts: their figures are in its legend
-    return finish(fig, title, _caption(note))
+            first, second = mine.to_dict("records")
+            ratio = derived(second["percent"], "%")
+            rows = [
+                (first["label"], first["target_id"], float(first["value"]), quantity(first["value"], unit)),
+                (
+                    second["label"],
+                    second["target_id"],
+                    float(second["value"]),
+                    f"{quantity(second['value'], unit)} ({ratio})",
+                ),
+            ]
+            heading = f"{second['label']}: {ratio} of {first['label'][:1].lower()}{first['label'][1:]}"
+        drawn.append((heading, unit, rows))
+    fig, axes = new_figure([0.9 + BAR * len(rows) for _, _, rows in drawn])
+    data = []
+    for ax, (heading, unit, rows) in zip(axes, drawn, strict=True):
+        names, ids, values, labels = zip(*rows, strict=True)
+        face = [GREY if pd.isna(i) else colours[kinds.get(i, "count")] for i in ids]
+        value_scale(ax, room_for_labels(max(values)), unit, integer=True)
+        label_bars(ax, ax.barh(range(len(rows)), values, height=0.6, color=face), labels)
+        rows_axis(ax, list(names))
+        ax.set_title(wrap(heading, 70), loc="left")
+        data += [
+            {"chart_panel": heading, "row": n, "value": v, "unit": unit, "label": lab}
+            for n, _, v, lab in rows
+        ]
+    return finish(fig, title, _caption(note), pd.DataFrame(data))

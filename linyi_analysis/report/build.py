@@ -326,11 +326,10 @@ def _write(build_dir: Path, files, jobs: list[Job], job_files, plan: Plan, outpu
         numbers, entries = headlines(plan, [j.name for j in jobs[1:]]), []
         for job in jobs:
             links = [("report", f"{job.name}.html"), ("notebook", f"{job.name}.ipynb")]
-            links += [
-                (f"chart: {Path(f).stem.replace('_', ' ')} (PNG)", f)
-                for f in job_files[job.name]
-                if f.endswith(".png")
-            ]
+            for f in [f for f in job_files[job.name] if f.endswith(".png")]:
+                links.append((f"chart: {Path(f).stem.replace('_', ' ')} (PNG)", f))
+                if f[:-4] + ".csv" in job_files[job.name]:  # the rows the chart drew, beside it
+                    links.append(("its data (CSV)", f[:-4] + ".csv"))
             title = job.title.removeprefix(f"{SITE_TITLE}: ")
             entries.append(Entry(job.name, title[:1].upper() + title[1:], numbers.get(job.name, []), links))
         cite, data_sha = citation(), digest(files)

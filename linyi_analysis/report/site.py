@@ -28,9 +28,9 @@ from ..errors import Busy, UsageError
 MARKER = ".linyi-report.json"
 #: The files a site (or a --figures directory) holds, by name: what a marker may list.
 SITE_FILE = re.compile(
-    r"[\w-][\w.-]*\.(html|ipynb|png|svg)|figures/[\w.-]+\.(png|svg)|data/[\w.-]+\.(csv|json)"
+    r"[\w-][\w.-]*\.(html|ipynb|png|svg)|figures/[\w.-]+\.(png|svg|csv)|data/[\w.-]+\.(csv|json)"
 )
-CHARTS = (".png", ".svg")
+CHARTS = (".png", ".svg", ".csv")  # a chart, and the rows it drew
 
 
 def sha256(path: Path) -> str:
