@@ -36,7 +36,7 @@ pytestmark = pytest.mark.slow
 ACTIONS = ["medical", "urban"]
 #: (table, row, column, new value, the notebooks that must execute, what the index then says)
 STEPS = [
-    ("evidence_searches", "search_parks", "searched_on", "2026-12-05", {"overview", "urban"}, "search_parks: searched_on"),
+    ("evidence_searches", "search_parks", "searched_on", "2026-12-01", {"overview", "urban"}, "search_parks: searched_on"),
     ("evidence", "spend_amount_2014h1", "value", "15160000001", {"overview", "medical"}, "spend_amount_2014h1: value"),
     ("targets", "med_key_specialties", "value", "61", {"overview", *ACTIONS}, "med_key_specialties: value"),
 ]  # fmt: skip

@@ -285,12 +285,12 @@ def test_changes_name_every_edited_row_of_every_table(tmp_path):
 
     old = normalised(data_dir())
     earlier = make_site(tmp_path / "site", {f"data/{name}": data for name, data in old.items()})
-    new = edited(old, "evidence_searches", "search_whole_plan", "searched_on", "2026-12-05")
+    new = edited(old, "evidence_searches", "search_whole_plan", "searched_on", "2026-12-01")
     new = edited(new, "non_targets", "Ten", "reason", "Edited.")
     new = edited(new, "evidence", "pocket_parks_built_2022", "value", "140")
     text = as_text(changes(earlier, write_data(new, tmp_path / "new")), "reports")
     assert (
-        "evidence_searches.csv (1):\n  - search_whole_plan: searched_on: '2026-11-28' → '2026-12-05'" in text
+        "evidence_searches.csv (1):\n  - search_whole_plan: searched_on: '2026-11-28' → '2026-12-01'" in text
     )
     assert "non_targets.csv (2)" in text and "Edited." in text  # no primary key: the row removed and added
     assert "evidence.csv (1):\n  - pocket_parks_built_2022: value: '170' → '140'" in text
