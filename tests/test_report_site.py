@@ -211,7 +211,7 @@ def charts(tmp_path: Path, **named: bytes) -> dict[str, Path]:
     new = tmp_path / "new-charts"
     new.mkdir(exist_ok=True)
     for name, data in named.items():
-        (new / name.replace("_png", ".png")).write_bytes(data)
+        (new / name.replace("_png", ".png").replace("_csv", ".csv")).write_bytes(data)
     return {p.name: p for p in new.iterdir()}
 
 
@@ -236,6 +236,15 @@ def test_figures_gets_the_charts_and_keeps_everything_else(tmp_path):
         charts(tmp_path, a_png=b"A2", extra_png=b"a chart of a fuller site"), figures
     )
     assert changed == ["a.png"]
+
+
+def test_figures_replaces_the_data_of_its_own_charts(tmp_path):
+    """A chart's CSV that an earlier run wrote is the run's own: a later run replaces it."""
+    figures = tmp_path / "figures"
+    staged, _ = site.stage_charts(charts(tmp_path, a_png=b"A", a_csv=b"x\n1\n"), figures)
+    site.publish(site.new_build(tmp_path / "s"), tmp_path / "s", staged)
+    staged, changed = site.stage_charts(charts(tmp_path, a_png=b"A2", a_csv=b"x\n2\n"), figures)
+    assert changed == ["a.csv", "a.png"]
 
 
 def test_figures_never_overwrites_a_users_file_named_like_a_chart(tmp_path):

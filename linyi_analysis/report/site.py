@@ -28,7 +28,7 @@ from ..errors import Busy, UsageError
 MARKER = ".linyi-report.json"
 #: The files a site (or a --figures directory) holds, by name: what a marker may list.
 SITE_FILE = re.compile(
-    r"[\w-][\w.-]*\.(html|ipynb|png|svg)|figures/[\w.-]+\.(png|svg|csv)|data/[\w.-]+\.(csv|json)"
+    r"[\w-][\w.-]*\.(html|ipynb|png|svg|csv)|figures/[\w.-]+\.(png|svg|csv)|data/[\w.-]+\.(csv|json)"
 )
 CHARTS = (".png", ".svg", ".csv")  # a chart, and the rows it drew
 
