@@ -200,6 +200,15 @@ def test_the_changes_example_is_what_the_command_prints(data_copy, tmp_path):
     assert f"```text\n{printed}```" in page
 
 
+def test_the_validation_example_is_what_the_loader_raises(data_copy):
+    set_cell(data_copy, "targets", "edu_school_teachers_headline", "value", "abc")
+    set_cell(data_copy, "targets", "kg_veteran_subsidy", "action_id", "nope")
+    with pytest.raises(la.DataValidationError) as raised:
+        la.load_plan(data_copy)
+    shown = f"{type(raised.value).__module__}.{type(raised.value).__name__}: {raised.value}"
+    assert f"```text\n{shown}\n```" in text(DOCS / "data.md")
+
+
 def test_the_reliability_page_names_tests_that_exist():
     named = set(re.findall(r"tests/(test_\w+\.py)", text(DOCS / "reliability.md")))
     assert len(named) >= 6
