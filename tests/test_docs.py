@@ -236,7 +236,7 @@ def test_the_package_requires_no_test_tool_and_no_lab():
     assert names(project()["optional-dependencies"]["test"]) >= NOT_RUNTIME - {"coverage", "jupyterlab"}
     # what pip installed from it (make reinstalls when pyproject.toml changes)
     installed = [r for r in metadata.requires("linyi-analysis") or [] if "extra ==" not in r]
-    assert names(installed) == core
+    assert names(installed) == core, "installed from an older pyproject.toml: run make test (it reinstalls)"
 
 
 def third_party_imports(directory: Path) -> set[str]:
