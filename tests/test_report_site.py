@@ -451,6 +451,7 @@ def test_a_data_file_that_cannot_be_read_is_one_clear_error(tmp_path):
     (tmp_path / "notes.txt").write_text("not data")
     (tmp_path / ".hidden.csv").write_text("not data")
     (tmp_path / "datapackage.json").write_text("{ an older descriptor")  # the package's is read
+    (tmp_path / "notes.csv").write_text("x,y\n")  # not a table of the data package: not data
     assert set(read_data(tmp_path)) == {"datapackage.json", "source.json"}
     assert json.loads(read_data(tmp_path)["datapackage.json"]) == la.resources.datapackage()
     assert PROJECT.exists()
@@ -505,3 +506,68 @@ def test_only_the_pages_and_charts_a_site_may_hold_are_published(tmp_path):
     expected = ["figures/action_medical.csv", "figures/action_medical.png", "medical.html", "medical.ipynb"]
     assert files == {"medical": expected}
     assert sorted(site.files_of(build)) == expected
+
+
+def test_a_mount_point_as_the_output_is_refused_before_anything_runs(places, monkeypatch):
+    root, inputs = places
+    (root / "www").mkdir()
+    monkeypatch.setattr(os.path, "ismount", lambda p: Path(p) == root / "www")
+    with pytest.raises(errors.UsageError, match=r"is a mount point: .*name a directory inside it"):
+        site.check_destinations("www", None, inputs)
+    assert site.check_destinations("www/site", None, inputs)[0] == root / "www" / "site"
+
+
+def test_a_pipe_in_place_of_a_page_is_not_intact_and_is_not_opened(tmp_path):
+    from linyi_analysis.report.build import _intact
+
+    s = make_site(tmp_path / "s")
+    listed = json.loads((s / site.MARKER).read_text())["files"]
+    assert _intact(s, listed)
+    (s / "medical.html").unlink()
+    os.mkfifo(s / "medical.html")  # reading it would wait for a writer for ever
+    assert not _intact(s, listed)
+
+
+def test_a_killed_runs_build_directory_is_removed_by_the_next_run_even_with_nothing_to_do(tmp_path):
+    from linyi_analysis.report.build import _nothing_changed
+
+    s = make_site(tmp_path / "s")
+    assert _nothing_changed({}, s, None, True)
+    left = site.new_build(s)  # as a SIGKILL leaves it
+    assert site.leftovers(s) == [left]
+    assert not _nothing_changed({}, s, None, True)  # the run goes on, and removes it under the lock
+    site.recover(s)
+    assert not left.exists() and _nothing_changed({}, s, None, True)
+
+
+def test_ipython_configuration_outside_the_runs_profile_is_in_the_key(tmp_path, monkeypatch):
+    """A kernel reads <sys.prefix>/etc/ipython and /etc/ipython besides its profile."""
+    import IPython.core.application as app
+
+    from linyi_analysis.report import build
+
+    monkeypatch.setattr(app, "ENV_CONFIG_DIRS", [str(tmp_path / "etc" / "ipython")])
+    monkeypatch.setattr(app, "SYSTEM_CONFIG_DIRS", [])
+    build.environment_digest.cache_clear()
+    before = build.environment_digest()
+    (tmp_path / "etc" / "ipython").mkdir(parents=True)
+    (tmp_path / "etc" / "ipython" / "ipython_kernel_config.py").write_text("c.X = 1\n")
+    build.environment_digest.cache_clear()
+    assert build.environment_digest() != before
+    build.environment_digest.cache_clear()
+
+
+def test_a_reader_that_stops_reading_gets_no_traceback(tmp_path):
+    """`linyi-report --dry-run | head -1`: the pipe closes before the run prints."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "linyi_analysis.report", "--dry-run", "--output", str(tmp_path / "site")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    proc.stdout.close()  # the reader has gone
+    assert proc.wait(timeout=120) == 0
+    assert "Traceback" not in proc.stderr.read().decode()

@@ -144,3 +144,16 @@ def test_bad_data_leaves_no_entry(tmp_path, data_copy):
         )
         assert done.returncode == 1 and "'many' is not a number" in done.stderr
     assert not list((tmp_path / "cache").glob("*.pickle"))
+
+
+def test_the_cache_keeps_only_the_newest_entries(tmp_path, monkeypatch):
+    """Every data state is an entry (a report run makes up to eight): the oldest beyond KEEP go."""
+    from linyi_analysis import validated_cache
+
+    monkeypatch.setenv("LINYI_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(validated_cache, "KEEP", 3)
+    for i in range(5):
+        validated_cache.store(f"key{i}", {"n": i})
+        os.utime(validated_cache._entry(f"key{i}"), (1000 + i, 1000 + i))  # written one after another
+    assert sorted(p.stem for p in (tmp_path / "cache").glob("*.pickle")) == ["key2", "key3", "key4"]
+    assert validated_cache.load("key4") == {"n": 4}
