@@ -238,3 +238,22 @@ def test_random_edits_a_page_whose_package_is_unchanged_shows_what_it_showed(shi
             shown[action] = now
         before = after
     assert all(done.get(n, 0) >= 3 for n in names), f"too few accepted edits per table: {done}"
+
+
+def test_a_record_is_what_the_loader_reads_as_one():
+    """A form feed, U+2028, NEL or a lone quote inside an unquoted field is a character (as for
+    the loader's parser), a quoted field may hold a line end; blank lines are no record."""
+    from linyi_analysis.report.data import records
+
+    data = 'id,topic\r\na,one\x0ctwo\r\nb,"x\r\ny"\r\n\r\nc,3\u2028 4\x85 5" inches\r\n'.encode()
+    header, rows = records(b"\xef\xbb\xbf" + data)
+    assert header == b"\xef\xbb\xbfid,topic\r\n"
+    assert [raw for raw, _ in rows] == [
+        "a,one\x0ctwo\r\n".encode(),
+        b'b,"x\r\ny"\r\n',
+        'c,3\u2028 4\x85 5" inches\r\n'.encode(),
+    ]
+    assert [r["topic"] for _, r in rows] == ["one\x0ctwo", "x\r\ny", '3\u2028 4\x85 5" inches']
+    assert header + b"\r\n".join([]) + b"".join(raw for raw, _ in rows) == b"\xef\xbb\xbf" + data.replace(
+        b"\r\n\r\n", b"\r\n"
+    )

@@ -571,3 +571,12 @@ def test_a_reader_that_stops_reading_gets_no_traceback(tmp_path):
     proc.stdout.close()  # the reader has gone
     assert proc.wait(timeout=120) == 0
     assert "Traceback" not in proc.stderr.read().decode()
+
+
+def test_the_actions_are_in_the_plans_order_whatever_the_order_asked():
+    """The index lists the pages in the plan's order: `--action rural --action medical` makes the
+    same site as `--action medical --action rural` (the "nothing changed" check compares sets)."""
+    from linyi_analysis.report.build import _chosen
+
+    plan = la.load_plan()
+    assert _chosen(["rural", "medical", "rural"], plan) == ["medical", "rural"]  # actions.csv order

@@ -159,7 +159,7 @@ def _chosen(requested: list[str] | None, plan: Plan) -> list[str]:
         raise ParameterError(
             f"unknown action{'s' * (len(unknown) > 1)} {listed}; valid ids: {', '.join(valid)}"
         )
-    return list(dict.fromkeys(requested)) if requested else valid
+    return [a for a in valid if a in requested] if requested else valid  # the plan's order, always
 
 
 def _jobs(plan: Plan, data: dict[str, dict[str, bytes]], books: dict, html: bool) -> list[Job]:

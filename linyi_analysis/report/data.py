@@ -21,8 +21,10 @@ same on its package as on the whole data, under random edits.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
+import io
 import json
 import os
 import stat
@@ -87,25 +89,27 @@ def digest(files: dict[str, bytes]) -> str:
 def records(data: bytes) -> tuple[bytes, list[tuple[bytes, dict[str, str]]]]:
     """A CSV file's header line and its records: (the record's own bytes, its values by column).
 
-    A record ends at a line end outside quotes (a quoted field may hold line ends); records
-    with no value (blank lines) are left out, as the loader leaves them out.
+    The records are those the :mod:`csv` module reads, as the loader does: a record is the lines
+    the reader took for it (a quoted field may hold line ends; a form feed or a lone quote inside
+    a field is a character). Records with no value (blank lines) are left out, as the loader
+    leaves them out.
     """
-    lines, chunks, part = data.splitlines(keepends=True), [], b""
-    for line in lines:
-        part += line
-        if part.count(b'"') % 2 == 0:
-            chunks.append(part)
-            part = b""
-    if part:
-        chunks.append(part)
-    if not chunks:
-        return b"", []
-    header = chunks[0]
-    names = next(csv.reader([header.decode("utf-8-sig")]))
-    out = []
-    for raw in chunks[1:]:
-        values = next(csv.reader(raw.decode("utf-8").splitlines()), [])
-        if any(v.strip() for v in values):
+    bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
+    taken: list[str] = []
+
+    def lines():
+        for line in io.StringIO(data[len(bom) :].decode("utf-8"), newline=""):
+            taken.append(line)
+            yield line
+
+    header, names, out = bom, [], []
+    for values in csv.reader(lines()):
+        raw = "".join(taken).encode("utf-8")
+        taken.clear()
+        if not names:  # the header: the first line with a value (blank lines before it go with it)
+            header += raw
+            names = values if any(v.strip() for v in values) else []
+        elif any(v.strip() for v in values):
             out.append((raw, dict(zip(names, values, strict=False))))
     return header, out
 
