@@ -249,7 +249,7 @@ def test_a_record_is_what_the_loader_reads_as_one():
     header, rows = records(b"\xef\xbb\xbf" + data)
     assert header == b"\xef\xbb\xbfid,topic\r\n"
     assert [raw for raw, _ in rows] == [
-        "a,one\x0ctwo\r\n".encode(),
+        b"a,one\x0ctwo\r\n",
         b'b,"x\r\ny"\r\n',
         'c,3\u2028 4\x85 5" inches\r\n'.encode(),
     ]
