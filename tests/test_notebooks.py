@@ -23,6 +23,8 @@ from linyi_analysis.report import stored
 from linyi_analysis.report.parameters import report_actions
 
 NOTEBOOKS = sorted((PROJECT / "notebooks").glob("*.ipynb"))
+#: The notebooks linyi-report runs with papermill parameters (explore.ipynb is the analyst's tour).
+PARAMETERISED = [p for p in NOTEBOOKS if p.name != "explore.ipynb"]
 BIN = Path(sys.executable).parent
 
 
@@ -30,11 +32,23 @@ def read(path: Path):
     return nbformat.read(path, as_version=4)
 
 
-def test_both_notebooks_exist_and_ship_with_the_package():
+def test_the_notebooks_exist_and_ship_with_the_package():
     from linyi_analysis.report.notebooks import ACTION_REPORT, OVERVIEW, notebook_dir
 
-    assert [p.name for p in NOTEBOOKS] == sorted([ACTION_REPORT, OVERVIEW])
-    assert {p.name for p in notebook_dir().glob("*.ipynb")} == {ACTION_REPORT, OVERVIEW}
+    assert [p.name for p in NOTEBOOKS] == sorted([ACTION_REPORT, OVERVIEW, "explore.ipynb"])
+    assert {p.name for p in notebook_dir().glob("*.ipynb")} == {ACTION_REPORT, OVERVIEW, "explore.ipynb"}
+
+
+def test_explore_draws_the_tidy_frames_with_seaborn_itself():
+    """Issue 18: the analyst's tour uses seaborn on the frames, through the public API only."""
+    code = "\n".join(
+        c.source for c in read(PROJECT / "notebooks" / "explore.ipynb").cells if c.cell_type == "code"
+    )
+    assert "import seaborn as sns" in code and "import linyi_analysis as la" in code
+    assert "linyi_analysis." not in code and "la.plots" not in code and "la.tables" not in code
+    for frame in ("plan.targets", "plan.delivery()", "la.spending_ratios(plan)", "plan.action("):
+        assert frame in code, frame
+    assert 'x="period_end"' in code  # a real time axis, not periods spaced as categories
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -98,7 +112,7 @@ def test_overview_parameters_are_annotated_with_help():
     assert set(params) == {"figures_dir"} and params["figures_dir"]["help"]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", PARAMETERISED, ids=lambda p: p.name)
 def test_the_cell_after_parameters_checks_every_declared_parameter(path):
     """The check cell passes la.check_parameters exactly the names papermill reads as parameters
     (an undeclared name stops a run; a declared one left out would be refused)."""
@@ -325,7 +339,7 @@ def test_make_test_collects_the_notebooks():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     cells = re.findall(r"^notebooks/(\w+)\.ipynb::Cell \d+$", proc.stdout, re.M)
     code_cells = sum(c.cell_type == "code" for p in NOTEBOOKS for c in read(p).cells)
-    assert sorted(set(cells)) == ["action_report", "overview"] and len(cells) == code_cells
+    assert sorted(set(cells)) == ["action_report", "explore", "overview"] and len(cells) == code_cells
     makefile = (PROJECT / "Makefile").read_text()
     assert re.search(r"^test:.*\n\t\$\(PY\) -m pytest\b", makefile, re.M)
     config = tomllib.loads((PROJECT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
