@@ -61,6 +61,11 @@ def citation() -> dict:
     return dict(_read_json(_package_data() / "source.json"))
 
 
+def package_file(name: str) -> Path:
+    """A file of the package's own data directory (``datapackage.json``, ``source.json``, …)."""
+    return _package_data() / name
+
+
 def _package_data() -> Path:
     return Path(str(resources.files("linyi_analysis").joinpath("data"))).resolve()
 

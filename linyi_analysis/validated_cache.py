@@ -7,7 +7,8 @@ Change any of these — edit one cell — and the data is validated in full agai
 
 What is kept is the validated frames themselves (a pickle named by the key), not a mark that the
 bytes once passed: a later load returns exactly what validation returned, and never parses the
-text a second way. Entries live in ``$LINYI_CACHE_DIR`` (default ``~/.cache/linyi_analysis``), a
+text a second way. Entries live in ``$LINYI_CACHE_DIR`` (default: the user's cache directory, from
+:mod:`platformdirs`: ``~/.cache/linyi_analysis`` on Linux), a
 directory only its owner may write (a pickle is code; one written by another user is ignored).
 Where it cannot be written, data is simply validated every time; an entry that cannot be read
 (truncated, from another version) is ignored and replaced.
@@ -22,6 +23,8 @@ import sys
 import tempfile
 from functools import cache
 from pathlib import Path
+
+import platformdirs
 
 CACHE_ENV = "LINYI_CACHE_DIR"
 #: The package's files that decide what a load returns (paths relative to the package).
@@ -43,8 +46,7 @@ VERSIONED = ("pandas", "numpy", "pandera")
 def cache_dir() -> Path:
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "linyi_analysis"
+    return Path(platformdirs.user_cache_dir("linyi_analysis", appauthor=False))
 
 
 def content_key(contents: dict[str, bytes | None], plan: str | None = None) -> str:

@@ -1,4 +1,5 @@
-"""The project's set-up: data package, dependency lists, README, install from a wheel."""
+"""The project's set-up: data package, CI, install from a wheel (dependency lists and docs:
+test_docs.py)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,10 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
 from conftest import PROJECT, set_cell
-
-from linyi_analysis.dictionary import markdown
 
 
 def test_csvs_validate_against_datapackage():
@@ -31,28 +29,6 @@ def test_datapackage_check_can_fail(data_copy):
     report = frictionless.validate(data_copy / "datapackage.json")
     assert not report.valid
     assert "gardens" in str(report.flatten(["note"]))
-
-
-def _names(requirements: list[str]) -> set[str]:
-    return {re.split(r"[<>=!~ \[]", r.strip(), maxsplit=1)[0].lower() for r in requirements}
-
-
-def test_environment_yml_matches_pyproject():
-    project = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
-    wanted = {*project["dependencies"], *project["optional-dependencies"]["test"]}
-    import yaml  # PyYAML comes with papermill, a declared dependency
-
-    env = yaml.safe_load((PROJECT / "environment.yml").read_text())
-    conda = [d for d in env["dependencies"] if isinstance(d, str)]
-    assert _names(wanted) == _names(conda) - {"python", "pip"}
-    versions = {r.replace(" ", "") for r in wanted}
-    assert versions <= {c.replace(" ", "") for c in conda}, "version bounds differ"
-
-
-def test_readme_data_dictionary_is_current():
-    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
-    block = readme.split("<!-- dictionary:start -->\n")[1].split("<!-- dictionary:end -->")[0]
-    assert block == markdown(), "run: python -m linyi_analysis.dictionary and paste it into README.md"
 
 
 def test_ci_runs_the_tests():

@@ -350,13 +350,14 @@ def test_generate_figures_draws_every_chart_of_the_pages_with_its_data(tmp_path)
 def test_the_committed_figures_are_those_of_the_data():
     """figures/ holds exactly the charts the data gives today (a removed chart's files are gone)."""
     expected = {f"{n}.{ext}" for n in plots.figures(la.load_plan()) for ext in ("png", "svg", "csv")}
-    assert {p.name for p in (PROJECT / "figures").iterdir()} == expected
+    # and the marker `make report` (linyi-report --figures figures) keeps of the files it wrote
+    assert {p.name for p in (PROJECT / "figures").iterdir()} == expected | {".linyi-report.json"}
 
 
 def test_readme_shows_figures_that_exist():
     readme = (PROJECT / "README.md").read_text(encoding="utf-8")
     shown = re.findall(r"\]\((figures/[^)]+\.(?:png|svg))\)", readme)
-    assert len(shown) >= 2
+    assert len(shown) >= 1
     for path in shown:
         assert (PROJECT / path).is_file(), path
 

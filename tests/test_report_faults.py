@@ -192,7 +192,9 @@ def test_a_killed_run_loses_nothing_and_leaves_nothing(point, earlier_run, edite
         # runs, right after the run had said "interrupted; … is unchanged" (cause not found).
         # Either way nothing was published.
         assert not published, rest
-        assert "KeyboardInterrupt" in rest or f"interrupted; {reports} is unchanged" in rest, rest
+        assert "KeyboardInterrupt" in rest or f"interrupted; {reports} and {figures} are unchanged" in rest, (
+            rest
+        )
     elif point.signum == signal.SIGINT:  # the run cleans up after itself, and says what it left
         assert proc.returncode == 130, rest
         said = "interrupted once the new site was in place" if published else "interrupted; "

@@ -11,7 +11,7 @@ executes every notebook is not run again with --force (that would be the same ru
 here is its parameters cell only: it reads the whole data, so it executes after every edit
 whatever the code does, and its kernel would be half of the test's time. The same runs
 show that two executions give the same bytes: pages and charts exactly, executed notebooks
-but for their timing fields (the README lists them).
+but for their timing fields (docs/reliability.md lists them).
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def test_executed_notebooks_differ_only_in_timing(steps):
     assert had == set(NOTEBOOK_TIMING) | {f"cells[].{f}" for f in CELL_TIMING}
 
 
-def test_the_readme_lists_the_fields_that_differ():
-    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+def test_the_reliability_page_lists_the_fields_that_differ():
+    page = (PROJECT / "docs" / "reliability.md").read_text(encoding="utf-8")
     for field in [*NOTEBOOK_TIMING, "metadata.execution"]:
-        assert f"`{field}`" in readme, field
+        assert f"`{field}`" in page, field

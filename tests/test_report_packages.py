@@ -148,14 +148,17 @@ CASES = [
     (("targets", "urb_pocket_parks", "ratio_to", "med_key_specialties"), {"urban"}),
     # … then an edit of medical's target changes urban's page too
     (("targets", "med_key_specialties", "value", "61"), {"medical", "urban"}),
-    # a cross-action part_of: a key_groups percentage made a part of a medical one (medical's page
+    # a cross-action part_of: an urban percentage made a part of an education one (education's page
     # shows what its total holds beyond its parts) …
     (
-        ("targets", "kg_assistance_standard_rise", "part_of", "med_bedside_settlement_rate"),
-        {"key_groups", "medical"},
+        ("targets", "urb_smart_security_coverage", "part_of", "edu_inclusive_kindergarten_coverage"),
+        {"urban", "education"},
     ),
-    # … then an edit of the part changes medical's page too
-    (("targets", "kg_assistance_standard_rise", "value", "11"), {"key_groups", "medical"}),
+    # … then an edit of the part changes education's page too
+    (("targets", "urb_smart_security_coverage", "value", "81"), {"urban", "education"}),
+    # a fact a search of the whole plan names is in every page's package (the search is on every
+    # page, and a package holds what its rows name): an edit of it re-runs every action
+    (("evidence", "assistance_rise_2021", "notes", "Edited."), set(ACTIONS)),
 ]
 
 

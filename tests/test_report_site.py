@@ -108,16 +108,19 @@ def test_a_symlinked_output_is_resolved_to_its_target(places):
     assert site.check_destinations("link", None, inputs)[0] == root / "real"
 
 
-def test_a_damaged_marker_is_ignored_and_only_site_files_are_accepted(places):
+def test_a_site_with_a_damaged_marker_is_refused(places):
+    """A marker that cannot be read vouches for no file: the user's ``my-notes.html`` beside the
+    pages would otherwise go with the old site."""
     root, inputs = places
     s = make_site(root / "s")
+    (s / "my-notes.html").write_text("the user's")
     (s / site.MARKER).write_bytes(b"\xff not json")
     marker = site.read_marker(s)
     assert "is damaged" in marker["damaged"] and marker["jobs"] == {}
-    site.check_destinations("s", None, inputs)  # pages, notebooks and charts by name: accepted
-    (s / "notes.txt").write_text("the user's")
-    with pytest.raises(errors.UsageError, match=r"'notes\.txt'"):
+    before = tree(s)
+    with pytest.raises(errors.UsageError, match=r"\.linyi-report\.json is damaged .*empty this one first"):
         site.check_destinations("s", None, inputs)
+    assert tree(s) == before
 
 
 # --- publishing, recovering ------------------------------------------------------------------
@@ -211,7 +214,7 @@ def charts(tmp_path: Path, **named: bytes) -> dict[str, Path]:
     new = tmp_path / "new-charts"
     new.mkdir(exist_ok=True)
     for name, data in named.items():
-        (new / name.replace("_png", ".png")).write_bytes(data)
+        (new / name.replace("_png", ".png").replace("_csv", ".csv")).write_bytes(data)
     return {p.name: p for p in new.iterdir()}
 
 
@@ -236,6 +239,15 @@ def test_figures_gets_the_charts_and_keeps_everything_else(tmp_path):
         charts(tmp_path, a_png=b"A2", extra_png=b"a chart of a fuller site"), figures
     )
     assert changed == ["a.png"]
+
+
+def test_figures_replaces_the_data_of_its_own_charts(tmp_path):
+    """A chart's CSV that an earlier run wrote is the run's own: a later run replaces it."""
+    figures = tmp_path / "figures"
+    staged, _ = site.stage_charts(charts(tmp_path, a_png=b"A", a_csv=b"x\n1\n"), figures)
+    site.publish(site.new_build(tmp_path / "s"), tmp_path / "s", staged)
+    staged, changed = site.stage_charts(charts(tmp_path, a_png=b"A2", a_csv=b"x\n2\n"), figures)
+    assert changed == ["a.csv", "a.png"]
 
 
 def test_figures_never_overwrites_a_users_file_named_like_a_chart(tmp_path):
@@ -428,7 +440,9 @@ def test_a_data_file_that_cannot_be_read_is_one_clear_error(tmp_path):
     (tmp_path / "targets.csv").unlink()
     (tmp_path / "notes.txt").write_text("not data")
     (tmp_path / ".hidden.csv").write_text("not data")
-    assert read_data(tmp_path) == {}
+    (tmp_path / "datapackage.json").write_text("{ an older descriptor")  # the package's is read
+    assert set(read_data(tmp_path)) == {"datapackage.json", "source.json"}
+    assert json.loads(read_data(tmp_path)["datapackage.json"]) == la.resources.datapackage()
     assert PROJECT.exists()
 
 
@@ -454,3 +468,30 @@ def test_a_damaged_or_forged_marker_is_ignored_with_one_line(text, tmp_path):
     plans = _decide([job], s, False, lambda event, **info: notes.append(info["text"]))
     assert plans == {"medical": "execute  not in the site"}
     assert len(notes) == 1 and "is damaged" in notes[0] and "every notebook executes" in notes[0]
+
+
+def test_only_the_pages_and_charts_a_site_may_hold_are_published(tmp_path):
+    """Files a notebook writes beside its page (notes, a chart of a name the marker cannot list)
+    stay behind: publishing them would make the next run refuse its own site."""
+    from linyi_analysis.report.build import Options, _assemble
+    from linyi_analysis.report.execute import Job
+
+    class Pool:  # a notebook's run, as a worker leaves it in its working directory
+        def submit(self, job, workdir, timeout):
+            self.done = (job, workdir)
+
+        def results(self):
+            job, workdir = self.done
+            for rel in ["medical.ipynb", "medical.html", "notes.txt", "figures/action_medical.png",
+                        "figures/action_medical.csv", "figures/my chart.png", "figures/x.pdf"]:  # fmt: skip
+                (workdir / rel).write_text("x")
+            yield job, 1.0
+
+    build = tmp_path / "build"
+    build.mkdir()
+    job = Job("medical", PROJECT / "notebooks" / "action_report.ipynb")
+    files = _assemble([job], {"medical": {}}, {"medical": "execute"}, build, tmp_path / "site", Pool(),
+                      Options(), lambda *a, **k: None)  # fmt: skip
+    expected = ["figures/action_medical.csv", "figures/action_medical.png", "medical.html", "medical.ipynb"]
+    assert files == {"medical": expected}
+    assert sorted(site.files_of(build)) == expected

@@ -141,9 +141,8 @@ def build(options: Options, progress: Progress = lambda event, **info: None) -> 
             if pool is not None:
                 pool.stop()  # before the build directory goes: its workers write there
             if isinstance(err, OSError):
-                raise ReportError(
-                    f"cannot write the site in {output.parent}: {err.strerror or err}"
-                ) from None
+                where = err.filename or output.parent  # the path that failed, where the error says
+                raise ReportError(f"cannot write {where}: {err.strerror or err}") from None
             raise
         finally:  # (after publishing there is none: it was swapped in)
             if build_dir is not None:
@@ -300,8 +299,10 @@ def _assemble(jobs, data, plans, build_dir: Path, output: Path, pool, options: O
             continue
         progress("done", name=job.name, seconds=outcome)
         made = [f"{job.name}.ipynb", *([f"{job.name}.html"] if options.html else [])]
-        charts = sorted(
-            p for p in (work / job.name / FIGURES).iterdir() if p.suffix in site.CHARTS and p.is_file()
+        charts = sorted(  # the charts of names a site may hold: anything else stays behind
+            p
+            for p in (work / job.name / FIGURES).iterdir()
+            if p.is_file() and site.SITE_FILE.fullmatch(f"{FIGURES}/{p.name}")
         )
         made += [f"{FIGURES}/{p.name}" for p in charts]
         for rel in made:  # only these: anything else a notebook wrote stays behind

@@ -1,7 +1,7 @@
 """The data each notebook reads: the run's snapshot, and one reduced data package per action.
 
 The overview reads the whole snapshot. An action report reads a **package** made for it
-(:func:`packages`): the snapshot's ``*.json`` files whole, and of each CSV file its header and
+(:func:`packages`): the package's descriptors whole, and of each CSV file its header and
 the lines of the rows the action's page needs, copied byte for byte (never re-written). A
 job's key is the hash of exactly those bytes, so a kernel cannot read anything its key does
 not cover: a reused page is the page the current data gives, by construction.
@@ -29,9 +29,11 @@ import stat
 from pathlib import Path
 
 from ..errors import ReportError
+from ..resources import package_file
 
-#: The files of a data directory that are data (hidden files and anything else are not copied).
-SUFFIXES = (".csv", ".json")
+#: The descriptors a run uses are the package's own, as the loader's are
+#: (:func:`linyi_analysis.resources.datapackage`): a data directory's copies are not read.
+DESCRIPTORS = ("datapackage.json", "source.json")
 #: (table, column) of references a page reads backwards: a row of ``table`` whose ``column``
 #: names one of the page's rows is part of what the page shows about that row.
 READ_BACK = {
@@ -45,14 +47,15 @@ LISTS = {("evidence_searches", "target_ids"): "targets", ("evidence_searches", "
 
 
 def read_data(directory: Path) -> dict[str, bytes]:
-    """The bytes of every data file of ``directory`` by name (read once: the run's snapshot).
+    """The bytes of every table (``*.csv``) of ``directory`` and of the package's descriptors
+    (:data:`DESCRIPTORS`), by name: the run's snapshot, read once.
 
     Raises :class:`~linyi_analysis.errors.ReportError` naming a file that cannot be read as one
     (a directory, a named pipe, a dangling link): opening a pipe would block.
     """
     files = {}
     for path in sorted(directory.iterdir()):
-        if path.name.startswith(".") or path.suffix.lower() not in SUFFIXES:
+        if path.name.startswith(".") or path.suffix.lower() != ".csv":
             continue
         try:
             if not stat.S_ISREG(os.stat(path).st_mode):
@@ -60,6 +63,8 @@ def read_data(directory: Path) -> dict[str, bytes]:
             files[path.name] = path.read_bytes()
         except OSError as err:
             raise ReportError(f"data file {path}: cannot be read: {err.strerror or err}") from None
+    for name in DESCRIPTORS:
+        files[name] = package_file(name).read_bytes()
     return files
 
 

@@ -28,7 +28,7 @@ from ..errors import Busy, UsageError
 MARKER = ".linyi-report.json"
 #: The files a site (or a --figures directory) holds, by name: what a marker may list.
 SITE_FILE = re.compile(
-    r"[\w-][\w.-]*\.(html|ipynb|png|svg)|figures/[\w.-]+\.(png|svg|csv)|data/[\w.-]+\.(csv|json)"
+    r"[\w-][\w.-]*\.(html|ipynb|png|svg|csv)|figures/[\w.-]+\.(png|svg|csv)|data/[\w.-]+\.(csv|json)"
 )
 CHARTS = (".png", ".svg", ".csv")  # a chart, and the rows it drew
 
@@ -110,7 +110,13 @@ def check_destinations(output, figures, inputs: dict[str, Path]) -> tuple[Path, 
         if path.exists() and not path.is_dir():
             raise UsageError(f"{shown} exists and is not a directory")
     if out.is_dir():
-        strangers = strangers_in(out)
+        strangers, marker = strangers_in(out), read_marker(out)
+        if strangers and marker and "damaged" in marker:
+            raise UsageError(
+                f"--output {str(output)!r}: {marker['damaged'].removesuffix('; it is ignored')}, so "
+                "nothing says which files linyi-report wrote there: choose another directory, or "
+                "empty this one first"
+            )
         if strangers:
             raise UsageError(
                 f"--output {str(output)!r}: {out} holds files linyi-report did not write "
@@ -121,18 +127,16 @@ def check_destinations(output, figures, inputs: dict[str, Path]) -> tuple[Path, 
 
 
 def strangers_in(site: Path) -> list[str]:
-    """The files of ``site`` its marker does not list (by name, a damaged one), links, or every file
-    if it has no marker."""
+    """The files of ``site`` its marker does not list, and links; every file if it has no marker,
+    or a damaged one (a marker that cannot be read vouches for nothing)."""
     marker = read_marker(site)
-
-    def ours(rel: str) -> bool:
-        if marker is None or (site / rel).is_symlink():
-            return False
-        return rel == MARKER or bool(
-            SITE_FILE.fullmatch(rel) if "damaged" in marker else rel in marker["files"]
-        )
-
-    return [rel for rel in files_of(site) if not ours(rel)]
+    if marker is None or "damaged" in marker:
+        return [rel for rel in files_of(site) if rel != MARKER or marker is None]
+    return [
+        rel
+        for rel in files_of(site)
+        if rel != MARKER and (rel not in marker["files"] or (site / rel).is_symlink())
+    ]
 
 
 def _listed(names: list[str], most: int = 3) -> str:
