@@ -118,7 +118,7 @@ def _meaning(name: str, col: str, fields: dict) -> tuple[str, str, str]:
     """(unit, meaning, constraints) of a column."""
     for end, which in (("_start", "first"), ("_end", "last")):
         if col.endswith(end) and col.removesuffix(end) in [*fields, *MEANINGS.get(name, {})]:
-            return "date", f"The {which} day of {col.removesuffix(end)}", ""
+            return "date", f"The {which} day of `{col.removesuffix(end)}`", ""
     if col in fields:
         f = fields[col]
         return f.get("unit", ""), f["description"], _constraints(f)
@@ -141,6 +141,19 @@ def _constraints(field: dict) -> str:
     if "maximum" in c:
         parts.append(f"≤ {c['maximum']}")
     return "; ".join(parts)
+
+
+def added_markdown() -> str:
+    """The columns of the frames beyond the CSV files' (what ``load_plan`` adds, the period
+    dates, the derived frames), as a Markdown table: `frame.column`, dtype, unit, meaning."""
+    lines = ["| column | dtype | unit | meaning |", "|---|---|---|---|"]
+    for res in [*datapackage()["resources"], *({"name": n} for n in FRAMES)]:
+        in_csv = {f["name"] for f in res.get("schema", {}).get("fields", [])}
+        for row in describe(res["name"]).itertuples():
+            if row.column not in in_csv:
+                meaning = row.meaning.replace("|", "\\|")
+                lines.append(f"| `{res['name']}.{row.column}` | {row.dtype} | {row.unit} | {meaning} |")
+    return "\n".join(lines)
 
 
 def markdown() -> str:
