@@ -1,7 +1,7 @@
 """Write the generated parts of docs/ from the package: ``python docs/generate.py`` (``make docs``).
 
 - ``data-dictionary.md``, whole, from the data package (``datapackage.json``) and the columns
-  ``load_plan`` adds (:mod:`linyi_analysis.dictionary`);
+  the frames add (``la.describe``, :mod:`linyi_analysis.dictionary`);
 - in ``delivery.md``, the blocks between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``: which
   fact may decide (:data:`linyi_analysis.delivery_rules.DECIDES`) and which area speaks for which
   (:data:`~linyi_analysis.delivery_rules.COVERS`).
@@ -18,11 +18,8 @@ DOCS = Path(__file__).resolve().parent
 
 
 def dictionary_page() -> str:
-    from linyi_analysis.dictionary import ADDED, markdown
+    from linyi_analysis.dictionary import added_markdown, markdown
 
-    added = ["| column | type | meaning |", "|---|---|---|"]
-    for table, columns in ADDED.items():
-        added += [f"| `{table}.{col}` | {typ} | {meaning} |" for col, typ, meaning in columns]
     return "\n".join(
         [
             "# Data dictionary",
@@ -32,9 +29,9 @@ def dictionary_page() -> str:
             "",
             markdown().rstrip("\n"),
             "",
-            "#### Columns `load_plan()` adds",
+            "#### Columns the frames add (`load_plan()`, the derived frames)",
             "",
-            *added,
+            added_markdown(),
             "",
         ]
     )

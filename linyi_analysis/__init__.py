@@ -2,18 +2,31 @@
 
 >>> import linyi_analysis as la
 >>> plan = la.load_plan()                      # every table, validated, loaded once
->>> urban = plan.action("urban")               # the plan cut to one action
->>> la.tables.targets(urban).shape[1]          # tables for reading; la.plots for charts
-5
+>>> medical = plan.action("medical")           # the plan cut to one action
+>>> medical.targets.shape                      # tidy frames: one row per commitment
+(4, 30)
+>>> d = la.describe("delivery")                # any frame's columns: dtype, unit, meaning
+>>> d.set_index("column").at["status", "dtype"]
+'category'
 
-Importing the package is light: pandas is the only heavy import; pandera is imported only
-when data is validated, and matplotlib only when ``la.plots`` is first used.
+Frames: ``plan.targets``, ``plan.measures``, ``plan.evidence`` (any table: ``plan.table(name)``),
+``la.derived_ratios(plan)``, ``la.spending_ratios(plan)`` and ``plan.delivery(as_of=...)``: ids
+and codes categorical (holding only the values in the frame), figures ``Float64``, text ``str``,
+every period with ``period_start`` and ``period_end`` dates; they go to seaborn as they are.
+``la.tables`` gives tables for reading, ``la.plots`` the report's charts.
+
+Every exception the package raises on purpose is a ``la.Error`` (all in :mod:`linyi_analysis.errors`).
+Importing the package is light: pandas is the only heavy import.
 """
 
 from importlib import import_module
 
 from .dictionary import describe
-from .errors import DataValidationError, Error, ParameterError, Problem, UnknownAction
+from .errors import DataValidationError as DataValidationError  # re-exported: la.Error etc.
+from .errors import Error as Error
+from .errors import ParameterError as ParameterError
+from .errors import Problem as Problem
+from .errors import UnknownAction as UnknownAction
 from .loaders import (
     load_actions,
     load_evidence,
@@ -25,20 +38,20 @@ from .loaders import (
 )
 from .plan import Plan, load_plan
 from .ratios import derived_ratios, spending_ratios
+from .report.parameters import check_parameters
 from .resources import citation, datapackage
 
 #: Modules of the public API, imported on first use (``la.plots`` imports matplotlib).
 _MODULES = ("analysis", "audit", "plots", "tables")
+_EXCEPTIONS = ["DataValidationError", "Error", "ParameterError", "Problem", "UnknownAction", "errors"]
 
+# The exceptions are reachable here (``la.Error``) but documented once, in ``la.errors``: help(la)
+# shows the guide and the API, not each exception's inherited methods.
 __all__ = [
-    "DataValidationError",
-    "Error",
-    "ParameterError",
     "Plan",
-    "Problem",
-    "UnknownAction",
     "analysis",
     "audit",
+    "check_parameters",
     "citation",
     "datapackage",
     "derived_ratios",
@@ -66,4 +79,4 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     # Tab completion shows the public API, not the internal modules imported along the way.
-    return sorted(__all__)
+    return sorted(__all__ + _EXCEPTIONS)

@@ -39,15 +39,20 @@ def summary_by_action(plan: Plan) -> pd.DataFrame:
     require_plan(plan, "summary_by_action()")
     targets = plan.targets
     actions = plan.actions[["action_id", "name", "measures_stated"]].set_index("action_id")
-    by_action = {"observed": False}
     counted = targets[~targets["restates"]]
+
+    def per_action(counts: pd.Series) -> pd.Series:  # every action, 0 where it has none
+        return (
+            counts.rename(index=str).reindex(actions.index.astype(str), fill_value=0).set_axis(actions.index)
+        )
+
     out = actions.assign(
-        measures=plan.measures.groupby("action_id", **by_action).size(),
-        quantified_measures=targets.dropna(subset=["measure_id"])
-        .groupby("action_id", **by_action)["measure_id"]
-        .nunique(),
-        targets=counted.groupby("action_id", **by_action).size(),
-        target_rows=targets.groupby("action_id", **by_action).size(),
+        measures=per_action(plan.measures.groupby("action_id", observed=True).size()),
+        quantified_measures=per_action(
+            targets.dropna(subset=["measure_id"]).groupby("action_id", observed=True)["measure_id"].nunique()
+        ),
+        targets=per_action(counted.groupby("action_id", observed=True).size()),
+        target_rows=per_action(targets.groupby("action_id", observed=True).size()),
     )
     out["quantified_percent"] = (out["quantified_measures"] / out["measures"] * 100).astype("Float64")
     out.loc[out["measures"] == 0, "quantified_percent"] = pd.NA
@@ -55,7 +60,7 @@ def summary_by_action(plan: Plan) -> pd.DataFrame:
     kinds = kinds.reindex(index=out.index, columns=target_kinds(), fill_value=0)
     out = out.join(kinds)
     out["kinds"] = [", ".join(k for k in target_kinds() if row[k]) for _, row in kinds.iterrows()]
-    out["evidence"] = plan.evidence.groupby("action_id", **by_action).size().reindex(out.index, fill_value=0)
+    out["evidence"] = per_action(plan.evidence.groupby("action_id", observed=True).size())
     columns = [
         "name",
         "measures",

@@ -55,8 +55,8 @@ import pandas as pd
 
 from .delivery_rules import DECIDES, covers, role
 from .formatting import a_kind, human_number, human_value, target_label
-from .periods import PeriodError, as_date, parse_period
-from .plan import Plan, require_plan, restated
+from .periods import KINDS, PeriodError, as_date, parse_period
+from .plan import Plan, require_plan, restated, typed, with_dates
 
 __all__ = [
     "COLUMNS",
@@ -139,14 +139,22 @@ def delivery(plan: Plan, as_of=None) -> pd.DataFrame:
     require_plan(plan, "delivery()")
     cutoff = None if as_of is None else as_date(as_of, "as_of")
     whole = plan.whole
+    codes = {"action_id": None, "status": list(STATUSES), "period_kind": list(KINDS), "source_type": None}
     return plan.derived(
         f"delivery:{cutoff}",
-        lambda _: track(
-            whole.table("targets"),
-            whole.evidence,
-            whole.table("evidence_searches"),
-            units=whole.units,
-            as_of=cutoff,
+        lambda _: with_dates(
+            typed(
+                track(
+                    whole.table("targets"),
+                    whole.evidence,
+                    whole.table("evidence_searches"),
+                    units=whole.units,
+                    as_of=cutoff,
+                ),
+                whole,
+                codes,
+            ),
+            "evidence_period",
         ),
     )
 

@@ -25,15 +25,20 @@ _cache: dict[tuple[str, str], dict[str, pd.DataFrame]] = {}
 
 
 def load_tables(data_dir: str | os.PathLike | None = None) -> dict[str, pd.DataFrame]:
-    """All tables of the data package, validated and typed, keyed by name (new copies on every call).
+    """Every table of the plan by name, as :func:`~linyi_analysis.load_plan` gives them
+    (``load_tables()["targets"]`` is ``load_targets()``, with the columns the plan adds).
 
     Raises :class:`~linyi_analysis.DataValidationError` listing every problem of every file.
     """
-    return {name: frame.copy() for name, frame in _validated(data_dir).items()}
+    from .plan import load_plan
+
+    plan = load_plan(data_dir)
+    return {name: plan.table(name) for name in TABLES}
 
 
-def _validated(data_dir) -> dict[str, pd.DataFrame]:
-    """The validated tables themselves (shared: callers hand out copies)."""
+def validated(data_dir) -> dict[str, pd.DataFrame]:
+    """The tables as validated, in file order (internal: shared, never to be changed; the
+    public frames are :func:`~linyi_analysis.load_plan`'s)."""
     directory = _data_dir(data_dir)
     # Read each file once: the bytes hashed are the bytes parsed, even if the file changes meanwhile.
     read = {name: read_file(directory / f"{name}.csv") for name in TABLES}

@@ -23,6 +23,7 @@ import pandas as pd
 
 from .errors import ParameterError, UnknownAction, UnknownTable
 from .formatting import target_label
+from .periods import parse_period
 from .resources import resource
 
 
@@ -82,7 +83,7 @@ def _enrich(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     t["action_name"] = t["action_id"].astype(object).map(action_names).astype("str")
     t["measure_name"] = t["measure_id"].astype(object).map(measure_names).astype("str")
     t["unit_label"] = unit.map(units["label"]).astype("str")
-    t["unit_kind"] = unit.map(units["kind"].astype(str)).astype("str")
+    t["unit_kind"] = unit.map(units["kind"].astype(str)).astype(units["kind"].dtype)
     kinds = [_target_kind(c, k) for c, k in zip(t["comparator"], t["unit_kind"], strict=True)]
     t["target_kind"] = pd.Categorical(kinds, categories=target_kinds())
     alias, contradicting = restated(t)
@@ -91,7 +92,43 @@ def _enrich(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     t["label"] = pd.Series([target_label(r) for r in t.to_dict("records")], index=t.index, dtype="str")
     order = t["measure_id"].cat.codes.where(t["measure_id"].notna(), -1)
     # Tables and charts show targets in the order of their measures (goals first), file order within.
-    return t.assign(_order=order).sort_values("_order", kind="stable").drop(columns="_order")
+    t = t.assign(_order=order).sort_values("_order", kind="stable").drop(columns="_order")
+    return t.reset_index(drop=True)  # head() reads 0, 1, 2…, and t.loc[0] is the first row
+
+
+def with_dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """``frame`` with each period column's first and last day beside it (``period`` →
+    ``period_start``, ``period_end``; a missing period → ``NaT``), for a real time axis."""
+    out = frame.copy()
+    for col in columns:
+        parsed = [parse_period(p) if isinstance(p, str) and p else None for p in out[col]]
+        at = out.columns.get_loc(col) + 1
+        for i, end in enumerate(("start", "end")):
+            days = [getattr(p, end) if p else None for p in parsed]
+            out.insert(at + i, f"{col}_{end}", pd.to_datetime(pd.Series(days, index=out.index, dtype=object)))
+    return out
+
+
+def typed(frame: pd.DataFrame, plan: Plan, codes: Mapping[str, list | None]) -> pd.DataFrame:
+    """A derived frame typed as the tables are: ``action_id`` with the plan's ordered categories,
+    each other column of ``codes`` categorical (its given vocabulary, or its values in order of
+    appearance; empty text is missing), figures ``Float64`` as built, other text ``str``."""
+    out = frame.copy()
+    for col, vocabulary in codes.items():
+        values = out[col].where(out[col].notna() & (out[col].astype(str) != ""))
+        if col == "action_id":
+            dtype = plan.whole._tables["actions"]["action_id"].dtype
+        else:
+            dtype = pd.CategoricalDtype(vocabulary or list(dict.fromkeys(values.dropna().astype(str))))
+        out[col] = values.astype(object).astype(dtype)
+    return out
+
+
+def _observed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categoricals that hold only the frame's values, so seaborn and ``groupby`` draw no empty
+    category (the vocabularies: ``plan.units``, ``plan.action_ids``, ``la.describe``)."""
+    cats = frame.select_dtypes("category").columns
+    return frame.assign(**{c: frame[c].cat.remove_unused_categories() for c in cats})
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -106,6 +143,11 @@ class Plan:
     same figure, which counts once: see :func:`restated`), contradicts (a row whose counterpart
     states another figure: its own commitment) and label (the figure as a person reads it, ``≥ 2.2 bn yuan``), in the order
     of the measures.
+
+    Every frame has a clean ``RangeIndex`` and every period its ``period_start`` and ``period_end``
+    dates. A frame's categoricals hold only its own values (a cut's: its action's), so seaborn
+    and ``groupby`` draw no empty category; the full vocabularies are the tables (``plan.units``,
+    ``plan.action_ids``) and the constraints of ``la.describe(name)``.
     """
 
     _tables: Mapping[str, pd.DataFrame]
@@ -120,10 +162,12 @@ class Plan:
         """
         if not isinstance(name, str) or name not in self._tables:
             raise UnknownTable(f"no table {name!r} in the plan; tables: {', '.join(self._tables)}")
-        frame = self._tables[name]
+        return self._cut(self._tables[name])
+
+    def _cut(self, frame: pd.DataFrame) -> pd.DataFrame:
         if self.action_id is not None and "action_id" in frame:
             frame = frame[frame["action_id"] == self.action_id].reset_index(drop=True)
-        return frame.copy()
+        return _observed(frame)
 
     actions = property(lambda self: self.table("actions"), doc="The goals and the actions (one in a cut).")
     measures = property(lambda self: self.table("measures"), doc="Every measure, in the article's order.")
@@ -162,10 +206,7 @@ class Plan:
         """``compute(whole plan)``, worked out once per plan; a cut plan gets its action's rows."""
         if name not in self._memo:
             self._memo[name] = compute(self.whole)
-        frame = self._memo[name]
-        if self.action_id is not None and "action_id" in frame:
-            frame = frame[frame["action_id"].astype(str) == self.action_id].reset_index(drop=True)
-        return frame.copy()
+        return self._cut(self._memo[name])
 
     def delivery(self, as_of=None) -> pd.DataFrame:
         """The delivery tracker: one row per commitment with its evidence status, the rule and
@@ -216,8 +257,9 @@ def load_plan(data_dir: str | os.PathLike | None = None) -> Plan:
 
     Raises :class:`~linyi_analysis.DataValidationError` listing every problem of every file.
     """
-    from .loaders import load_tables
+    from .loaders import validated
 
-    tables = load_tables(data_dir)
+    tables = dict(validated(data_dir))  # shared, never changed: a plan hands out copies
     tables["targets"] = _enrich(tables)
+    tables = {name: with_dates(t, "period") if "period" in t else t for name, t in tables.items()}
     return Plan(tables)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .formatting import human_number, singular
 from .periods import period_sort_key
-from .plan import Plan, require_plan
+from .plan import Plan, require_plan, typed, with_dates
 from .resources import citation
 
 RATIO_COLUMNS = [
@@ -35,6 +35,24 @@ RATIO_COLUMNS = [
     "formula",
     "calculation",
 ]
+#: Coded columns of derived_ratios (categorical), with their vocabulary where it is fixed.
+RATIO_CODES = {
+    "kind": [
+        "share",
+        "ratio",
+        "per_unit",
+        "change",
+        "relative_change",
+        "remainder",
+        "difference",
+        "relative_difference",
+        "delivered",
+    ],
+    "source": ["plan", "evidence", "evidence and plan"],
+    "action_id": None,
+    "unit": None,
+    "input_kind": None,
+}
 PERCENT = ("percent", "%")
 #: The statuses a figure decides: their delivered share is derived (kind ``delivered``).
 DECIDED = ("met", "exceeded", "not met")
@@ -253,9 +271,9 @@ def _derive(plan: Plan) -> pd.DataFrame:
 
     frame = pd.DataFrame(out.rows, columns=RATIO_COLUMNS)
     frame["value"] = frame["value"].astype("Float64")
-    for col in [c for c in RATIO_COLUMNS if c != "value"]:
+    for col in [c for c in RATIO_COLUMNS if c not in ("value", *RATIO_CODES)]:
         frame[col] = frame[col].astype("str")
-    return frame
+    return with_dates(typed(frame, plan, RATIO_CODES), "period")
 
 
 def derived_ratios(plan: Plan) -> pd.DataFrame:
@@ -313,6 +331,8 @@ SPENDING_COLUMNS = [
     "url",
     "quote",
 ]
+#: Coded columns of spending_ratios (categorical).
+SPENDING_CODES = {"kind": ["target", "reported", "derived"], "unit": None, "comparator": None}
 #: Evidence kinds that are reported spending (amounts and shares).
 SPENDING_KINDS = ("spending_share", "spending_amount")
 
@@ -393,9 +413,9 @@ def _spending(plan: Plan) -> pd.DataFrame:
         )
     out = pd.DataFrame(rows, columns=SPENDING_COLUMNS)
     out["value"] = out["value"].astype("Float64")
-    for col in [c for c in SPENDING_COLUMNS if c != "value"]:
+    for col in [c for c in SPENDING_COLUMNS if c not in ("value", *SPENDING_CODES)]:
         out[col] = out[col].astype("str")
-    return out
+    return with_dates(typed(out, plan, SPENDING_CODES), "period")
 
 
 def spending_ratios(plan: Plan) -> pd.DataFrame:

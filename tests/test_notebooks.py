@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import os
 import re
@@ -22,6 +23,8 @@ from linyi_analysis.report import stored
 from linyi_analysis.report.parameters import report_actions
 
 NOTEBOOKS = sorted((PROJECT / "notebooks").glob("*.ipynb"))
+#: The notebooks linyi-report runs with papermill parameters (explore.ipynb is the analyst's tour).
+PARAMETERISED = [p for p in NOTEBOOKS if p.name != "explore.ipynb"]
 BIN = Path(sys.executable).parent
 
 
@@ -29,11 +32,23 @@ def read(path: Path):
     return nbformat.read(path, as_version=4)
 
 
-def test_both_notebooks_exist_and_ship_with_the_package():
+def test_the_notebooks_exist_and_ship_with_the_package():
     from linyi_analysis.report.notebooks import ACTION_REPORT, OVERVIEW, notebook_dir
 
-    assert [p.name for p in NOTEBOOKS] == sorted([ACTION_REPORT, OVERVIEW])
-    assert {p.name for p in notebook_dir().glob("*.ipynb")} == {ACTION_REPORT, OVERVIEW}
+    assert [p.name for p in NOTEBOOKS] == sorted([ACTION_REPORT, OVERVIEW, "explore.ipynb"])
+    assert {p.name for p in notebook_dir().glob("*.ipynb")} == {ACTION_REPORT, OVERVIEW, "explore.ipynb"}
+
+
+def test_explore_draws_the_tidy_frames_with_seaborn_itself():
+    """Issue 18: the analyst's tour uses seaborn on the frames, through the public API only."""
+    code = "\n".join(
+        c.source for c in read(PROJECT / "notebooks" / "explore.ipynb").cells if c.cell_type == "code"
+    )
+    assert "import seaborn as sns" in code and "import linyi_analysis as la" in code
+    assert "linyi_analysis." not in code and "la.plots" not in code and "la.tables" not in code
+    for frame in ("plan.targets", "plan.delivery()", "la.spending_ratios(plan)", "plan.action("):
+        assert frame in code, frame
+    assert 'x="period_end"' in code  # a real time axis, not periods spaced as categories
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -97,31 +112,59 @@ def test_overview_parameters_are_annotated_with_help():
     assert set(params) == {"figures_dir"} and params["figures_dir"]["help"]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_the_cell_after_parameters_checks_them(path):
+@pytest.mark.parametrize("path", PARAMETERISED, ids=lambda p: p.name)
+def test_the_cell_after_parameters_checks_every_declared_parameter(path):
+    """The check cell passes la.check_parameters exactly the names papermill reads as parameters
+    (an undeclared name stops a run; a declared one left out would be refused)."""
     nb = read(path)
     at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
     after = next(c for c in nb.cells[at + 1 :] if c.cell_type == "code")
-    assert "figures_dir = check_figures_dir(figures_dir)" in after.source
-    if "action" in nb.cells[at].source:
-        assert "plan = la.load_plan().action(action)" in after.source  # the one action-id check
+    calls = [
+        n
+        for n in ast.walk(ast.parse(after.source))
+        if isinstance(n, ast.Call) and ast.unparse(n.func) == "la.check_parameters"
+    ]
+    assert len(calls) == 1
+    assert [(k.arg, ast.unparse(k.value)) for k in calls[0].keywords] == [(p, p) for p in _parameters(path)]
+    assert "linyi_analysis." not in after.source  # the public API only (ce03277 imported report.parameters)
+
+
+def test_the_actions_parameter_documents_the_report_actions():
+    """One list answers "which actions": papermill --help-notebook, the check, the CLI."""
+    from linyi_analysis.report.build import _chosen
+
+    params = _parameters(PROJECT / "notebooks" / "action_report.ipynb")
+    literal = ["key_groups", "employment", "education", "medical", "urban", "rural"]
+    assert params["action"]["help"] == "one of: " + ", ".join(literal)
+    message = "unknown action 'goals'; valid ids: " + ", ".join(literal)
+    with pytest.raises(la.UnknownAction) as notebook:
+        la.check_parameters([], action="goals", figures_dir="")
+    with pytest.raises(la.ParameterError) as command:  # linyi-report --action goals
+        _chosen(["goals"], la.load_plan())
+    assert str(notebook.value) == str(command.value) == message
 
 
 @pytest.mark.slow
-def test_unknown_action_through_papermill_fails_at_the_check(tmp_path):
+def test_a_misspelt_parameter_name_stops_papermill(tmp_path):
+    """Issue 18: ``papermill … -p actoin medical`` exited 0 with the education report."""
     out = tmp_path / "out.ipynb"
     notebook = PROJECT / "notebooks" / "action_report.ipynb"
     proc = subprocess.run(
-        [BIN / "papermill", notebook, out, "-p", "action", "schools", "--no-progress-bar", "--cwd", tmp_path],
+        [BIN / "papermill", notebook, out, "-p", "actoin", "medical", "--no-progress-bar", "--cwd", tmp_path],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert proc.returncode != 0
-    valid = "goals, key_groups, employment, education, medical, urban, rural"
-    assert f"UnknownAction: unknown action 'schools'; valid ids: {valid}" in proc.stderr
+    expected = (
+        "unknown parameter 'actoin' (did you mean 'action'?); this notebook's parameters: action, figures_dir"
+    )
+    assert f"ParameterError: {expected}" in proc.stderr
     failed = [c for c in read(out).cells if any(o.output_type == "error" for o in c.get("outputs", []))]
-    assert len(failed) == 1 and ".action(action)" in failed[0].source
+    assert len(failed) == 1 and "la.check_parameters(" in failed[0].source
+    assert not any(
+        c.outputs for c in read(out).cells[read(out).cells.index(failed[0]) + 1 :] if "outputs" in c
+    )
 
 
 def _project_pytest_options() -> str:
@@ -296,7 +339,7 @@ def test_make_test_collects_the_notebooks():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     cells = re.findall(r"^notebooks/(\w+)\.ipynb::Cell \d+$", proc.stdout, re.M)
     code_cells = sum(c.cell_type == "code" for p in NOTEBOOKS for c in read(p).cells)
-    assert sorted(set(cells)) == ["action_report", "overview"] and len(cells) == code_cells
+    assert sorted(set(cells)) == ["action_report", "explore", "overview"] and len(cells) == code_cells
     makefile = (PROJECT / "Makefile").read_text()
     assert re.search(r"^test:.*\n\t\$\(PY\) -m pytest\b", makefile, re.M)
     config = tomllib.loads((PROJECT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]

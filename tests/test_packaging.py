@@ -75,7 +75,7 @@ def test_non_editable_install_loads_from_anywhere(tmp_path):
     # The notebooks ship too: linyi-report runs them from the installed package, anywhere.
     code = "from linyi_analysis.report.notebooks import notebook_dir as d; print(sorted(p.name for p in d().iterdir()))"
     out = subprocess.run([py, "-c", code], cwd=elsewhere, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "['action_report.ipynb', 'overview.ipynb']"
+    assert out.stdout.strip() == "['action_report.ipynb', 'explore.ipynb', 'overview.ipynb']"
     # (nbconvert's templates are data files of the environment that has nbconvert: this one)
     env = {**os.environ, "JUPYTER_PATH": str(Path(sys.prefix) / "share" / "jupyter")}
     env.pop("LINYI_DATA_DIR", None)

@@ -412,16 +412,6 @@ def test_report_actions_are_every_action_but_the_goals():
     assert parameters.report_actions(la.load_plan()) == expected
 
 
-def test_check_figures_dir(tmp_path):
-    assert parameters.check_figures_dir("") is None
-    assert parameters.check_figures_dir(str(tmp_path / "a" / "b")).is_dir()
-    (tmp_path / "file").write_text("x")
-    with pytest.raises(parameters.ParameterError, match="not a directory"):
-        parameters.check_figures_dir(str(tmp_path / "file"))
-    with pytest.raises(parameters.ParameterError):
-        parameters.check_figures_dir(3)
-
-
 def test_index_escapes_everything():
     from linyi_analysis.report.index import Entry, render
 
