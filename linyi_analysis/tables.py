@@ -72,6 +72,8 @@ _FROM = {
     "evidence": "official figures",
     "evidence and plan": "the plan and official figures",
 }
+#: Ratios that are a change, written with their sign as the charts write them (+11.1%).
+_CHANGES = ("change", "relative_change")
 _SPENDING_KINDS = {"target": "the plan's floor", "derived": "worked out from amounts"}
 #: How a fact bears on its target (``evidence.relation``), in words.
 _RELATIONS = {
@@ -261,7 +263,10 @@ def ratios(plan: Plan) -> View:
     return _view(
         {
             "Ratio": [str(v) for v in r["description"]],
-            "Value": [derived(v, lab) for v, lab in zip(r["value"], _labels(r, plan), strict=True)],
+            "Value": [
+                signed(round(float(v), 1), lab) if k in _CHANGES else derived(v, lab)
+                for v, lab, k in zip(r["value"], _labels(r, plan), r["kind"], strict=True)
+            ],
             "Calculation": [_text(v) for v in r["calculation"]],
             "From": [_FROM.get(str(v), str(v)) for v in r["source"]],
         },
@@ -330,7 +335,7 @@ def corroboration(plan: Plan) -> View:
             "Indicator": [str(v) for v in c["indicator"]],
             "Plan": [quantity(v, lab) for v, lab in zip(c["plan_value"], labels, strict=True)],
             "Official": [quantity(v, lab) for v, lab in zip(c["evidence_value"], labels, strict=True)],
-            "Difference": [signed(v) for v in c["difference"]],
+            "Difference": [signed(v, lab) for v, lab in zip(c["difference"], labels, strict=True)],
             "Relative": [
                 "undefined" if pd.isna(v) else signed(round(float(v), 3), "%")
                 for v in c["relative_difference_percent"]
@@ -412,7 +417,7 @@ def discrepancies(plan: Plan) -> View:
             "Indicator": [str(v) for v in d["indicator"]],
             "Lead paragraph": [quantity(v, lab) for v, lab in zip(d["headline_value"], labels, strict=True)],
             "Body": [quantity(v, lab) for v, lab in zip(d["body_value"], labels, strict=True)],
-            "Difference": [signed(v) for v in d["difference"]],
+            "Difference": [signed(v, lab) for v, lab in zip(d["difference"], labels, strict=True)],
             "Lead paragraph says": [str(v) for v in d["headline_quote"]],
             "Body says": [str(v) for v in d["body_quote"]],
         },

@@ -162,10 +162,10 @@ def test_corroboration_table_literals():
     assert (row["Plan"], row["Official"], row["Difference"], row["Relative"]) == (
         "36,000 households",
         "36,261 households",
-        "+261",
+        "+261 households",  # as the corroboration chart writes it
         "+0.725%",
     )
-    assert c.at["urb_pocket_parks", "Difference"] == "0"
+    assert c.at["urb_pocket_parks", "Difference"] == "0 parks"
 
 
 @pytest.mark.parametrize("zero", ["0", "-0"])
@@ -173,7 +173,7 @@ def test_corroboration_of_a_zero_plan_figure_says_undefined(data_copy, zero):
     target, _ = add_zero_target(data_copy, zero)
     c = tables.corroboration(la.load_plan(data_copy))
     assert c.at[target, "Relative"] == "undefined"
-    assert (c.at[target, "Plan"], c.at[target, "Difference"]) == ("0 parks", "+5")
+    assert (c.at[target, "Plan"], c.at[target, "Difference"]) == ("0 parks", "+5 parks")
 
 
 def test_heading_of_an_added_action(data_copy):
@@ -317,8 +317,8 @@ def test_ratios_table_keeps_what_no_other_table_shows():
     # 33 derived ratios less 15 differences (corroboration, discrepancies), 4 delivered shares
     # (delivery), 5 spending shares (spending) and a remainder of 0: worked out by hand
     assert r["Value"].tolist() == [
-        "500 yuan a year",
-        "11.1%",
+        "+500 yuan a year",
+        "+11.1%",  # as the changes chart writes it
         "88.8%",
         "11.2%",
         "121.2 households per project",
