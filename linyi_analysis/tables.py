@@ -8,13 +8,14 @@ data text is always escaped in HTML. For numbers to compute with, use the plan's
 >>> import linyi_analysis as la
 >>> from linyi_analysis import tables
 >>> tables.targets(la.load_plan().action("employment"))["Target"].tolist()[:2]
-['47,300 posts', '47,300 posts']
+['47,300 posts', '42,000 posts']
 >>> tables.quantity(2200000000, "yuan"), tables.quantity(85, "%")
 ('2,200,000,000 yuan', '85%')
 
-``show_figure(fig, alt=…)`` shows a chart as a PNG with alt text (and saves it, with its data,
-when asked); ``heading(plan)`` is an action's name as an escaped heading; ``setup()`` sets
-pandas to show whole cell texts.
+Each view is a :class:`View`: a DataFrame (indexed by the rows' ids, for code) that shows in
+full whatever pandas' display options are, without its index, and as one sentence when it has no
+rows. ``show_figure(fig, alt=…)`` shows a chart as a PNG with alt text (and saves it, with its
+data, when asked); ``heading(plan)`` is an action's name as an escaped heading.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 
@@ -32,16 +34,57 @@ from .formatting import human_number, human_value, target_label
 from .plan import Plan, require_action, require_plan
 
 
-def setup() -> None:
-    """Set pandas' display options for reading tables in a notebook: whole cell texts (no ``…``)
-    and up to 200 rows. Called once, at the top of the project's notebooks. (A chart returned
-    by a cell shows as a picture without it.)"""
-    pd.set_option("display.max_colwidth", None)
-    pd.set_option("display.max_rows", 200)
+class View(pd.DataFrame):
+    """A table for reading: text cells, indexed by the rows' ids (for code, never shown).
+
+    It shows every row and whole cell texts whatever pandas' display options are (set for this
+    table only), leaves out the index and the columns empty in every row, and shows
+    :attr:`when_empty` instead of a table without rows. Operations on it give plain DataFrames.
+
+    >>> View({"Fact": ["a <b>", ""]}, index=["id_1", "id_2"], dtype="str")._repr_html_().count("<tr")
+    3
+    >>> View({"Fact": []}, dtype="str", when_empty="Nothing found.")._repr_html_()
+    '<p>Nothing found.</p>'
+    """
+
+    _metadata: ClassVar[list[str]] = ["when_empty"]  # kept by pandas when it copies the frame
+
+    def __init__(self, *args, when_empty: str = "No rows.", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.when_empty = when_empty
+
+    def _shown(self) -> pd.DataFrame:
+        return pd.DataFrame(self).loc[:, [c for c in self.columns if self[c].ne("").any()]]
+
+    def _repr_html_(self) -> str:
+        if not len(self):
+            return f"<p>{html.escape(self.when_empty)}</p>"
+        return self._shown().to_html(index=False, border=0)
+
+    def __repr__(self) -> str:
+        return self._shown().to_string(index=False) if len(self) else self.when_empty
 
 
 _COMPARATORS = {"=": "", ">=": "≥ ", ">": "> "}
 _PART = {"headline": "lead paragraph", "body": "body"}
+_FROM = {
+    "plan": "the plan",
+    "evidence": "official figures",
+    "evidence and plan": "the plan and official figures",
+}
+#: Ratios that are a change, written with their sign as the charts write them (+11.1%).
+_CHANGES = ("change", "relative_change")
+_SPENDING_KINDS = {"target": "the plan's floor", "derived": "worked out from amounts"}
+#: How a fact bears on its target (``evidence.relation``), in words.
+_RELATIONS = {
+    "outcome": "what was delivered",
+    "same_figure": "the plan's figure, stated independently",
+    "component": "a part of it",
+    "history": "the same figure in another period",
+    "progress": "counted so far",
+    "related": "a related figure",
+    "context": "background",
+}
 
 
 def number(value) -> str:
@@ -113,19 +156,26 @@ def _text(value) -> str:
     return "" if value is None or pd.isna(value) else str(value)
 
 
-def _view(columns: dict[str, list], index: list, name: str) -> pd.DataFrame:
-    return pd.DataFrame(columns, index=pd.Index([str(v) for v in index], name=name), dtype="str")
+def _view(columns: dict[str, list], index: list, name: str, when_empty: str) -> View:
+    return View(
+        columns, index=pd.Index([str(v) for v in index], name=name), dtype="str", when_empty=when_empty
+    )
 
 
-def targets(plan: Plan, kind: str | None = None) -> pd.DataFrame:
-    """The plan's targets for reading, one row per target, indexed by ``target_id``.
+def targets(plan: Plan, kind: str | None = None) -> View:
+    """The plan's targets for reading, one row per commitment (a lead-paragraph row restating a
+    body row counts once, as :func:`linyi_analysis.delivery.commitments` says), indexed by
+    ``target_id``.
 
     ``kind``: only targets of that kind (``target_kind``: ``percent``, ``money``, ``range``,
     ``change``…). Columns: Indicator, Target (the commitment with its unit, every digit),
-    Scope, Year, Stated in (lead paragraph or body).
+    Scope, Year, Stated in (lead paragraph, body, or both).
     """
     require_plan(plan, "targets()")
-    t = plan.targets
+    from .delivery import commitments
+
+    t, alias = commitments(plan.targets)
+    both = set(alias.values())
     if kind is not None:
         t = t[t["target_kind"].astype(str) == kind]
     return _view(
@@ -134,14 +184,18 @@ def targets(plan: Plan, kind: str | None = None) -> pd.DataFrame:
             "Target": [target_label(r, exact=True) for r in t.to_dict("records")],
             "Scope": [str(v).replace("_", " ") for v in t["scope"]],  # central_city reads "central city"
             "Year": [str(v) for v in t["period"]],
-            "Stated in": [_PART.get(str(v), str(v)) for v in t["source_part"]],
+            "Stated in": [
+                "lead paragraph and body" if i in both else _PART.get(str(v), str(v))
+                for i, v in zip(t["target_id"], t["source_part"], strict=True)
+            ],
         },
         t["target_id"],
         "target",
+        "No quantified targets.",
     )
 
 
-def summary(plan: Plan) -> pd.DataFrame:
+def summary(plan: Plan) -> View:
     """:func:`linyi_analysis.analysis.summary_by_action` for reading, one row per action.
 
     >>> import linyi_analysis as la
@@ -168,10 +222,11 @@ def summary(plan: Plan) -> pd.DataFrame:
         },
         s["action_id"],
         "action",
+        "No actions.",
     )
 
 
-def measures(plan: Plan) -> pd.DataFrame:
+def measures(plan: Plan) -> View:
     """Measures in the article's order, each with the number of targets attached to it (a
     lead-paragraph row restating a body target is not counted again)."""
     require_plan(plan, "measures()")
@@ -186,37 +241,51 @@ def measures(plan: Plan) -> pd.DataFrame:
         },
         m["measure_id"],
         "measure",
+        "The article lists no measures here.",
     )
 
 
-def ratios(plan: Plan) -> pd.DataFrame:
-    """:func:`linyi_analysis.ratios.derived_ratios` for reading: what, value, how it is worked out."""
+def ratios(plan: Plan) -> View:
+    """:func:`linyi_analysis.ratios.derived_ratios` for reading: what, value, how it is worked out.
+
+    Only the ratios no other table shows: not the differences between two figures (in
+    :func:`corroboration` and :func:`discrepancies`), nor what was delivered (:func:`delivery`),
+    nor the spending shares (:func:`spending`), nor a remainder of 0 (the parts add up).
+    """
     require_plan(plan, "ratios()")
-    from .ratios import derived_ratios
+    from .ratios import derived_ratios, spending_ratios
 
     r = derived_ratios(plan)
+    shown_elsewhere = r["kind"].isin(["difference", "relative_difference", "delivered"])
+    shown_elsewhere |= r["ratio_id"].isin(spending_ratios(plan.whole)["ratio_id"].dropna())
+    shown_elsewhere |= (r["kind"] == "remainder") & (r["value"] == 0)
+    r = r[~shown_elsewhere]
     return _view(
         {
             "Ratio": [str(v) for v in r["description"]],
-            "Value": [derived(v, lab) for v, lab in zip(r["value"], _labels(r, plan), strict=True)],
+            "Value": [
+                signed(round(float(v), 1), lab) if k in _CHANGES else derived(v, lab)
+                for v, lab, k in zip(r["value"], _labels(r, plan), r["kind"], strict=True)
+            ],
             "Calculation": [_text(v) for v in r["calculation"]],
-            "From": [str(v) for v in r["source"]],
+            "From": [_FROM.get(str(v), str(v)) for v in r["source"]],
         },
         r["ratio_id"],
         "ratio",
+        "No ratio follows from these targets.",
     )
 
 
-def spending(plan: Plan) -> pd.DataFrame:
+def spending(plan: Plan) -> View:
     """:func:`linyi_analysis.ratios.spending_ratios` for reading: the target, the reported shares
     (each with what it is a share of) and the shares derived from spending amounts."""
     require_plan(plan, "spending()")
     from .ratios import spending_ratios
 
     s = spending_ratios(plan)
-    return pd.DataFrame(
+    return View(
         {
-            "Kind": [str(v) for v in s["kind"]],
+            "Kind": [_SPENDING_KINDS.get(str(v), str(v)) for v in s["kind"]],
             "Period": [str(v) for v in s["period"]],
             "What": [str(v) for v in s["indicator"]],
             "Share": [
@@ -227,30 +296,33 @@ def spending(plan: Plan) -> pd.DataFrame:
             "Source": [_text(v) for v in s["source"]],
         },
         dtype="str",
+        when_empty="No spending share is stated.",
     )
 
 
-def evidence(plan: Plan) -> pd.DataFrame:
+def evidence(plan: Plan) -> View:
     """Facts from outside the article for reading, with their citation and the Chinese passage."""
     require_plan(plan, "evidence()")
     e = plan.evidence
+    indicators = plan.whole.targets.set_index("target_id")["indicator"]
     return _view(
         {
             "Fact": [str(v) for v in e["topic"]],
             "Period": [str(v) for v in e["period"]],
             "Value": [quantity(v, lab) for v, lab in zip(e["value"], _labels(e, plan), strict=True)],
-            "Target": [_text(v) for v in e["target_id"]],
-            "Relation": [_text(v) for v in e["relation"]],
+            "On the target": [_text(indicators.get(v)) if _text(v) else "" for v in e["target_id"]],
+            "As": [_RELATIONS.get(_text(v), _text(v)) for v in e["relation"]],
             "Publisher": [str(v) for v in e["publisher"]],
             "Published": [str(v) for v in e["published"]],
             "Passage": [str(v) for v in e["quote_zh"]],
         },
         e["fact_id"],
         "fact",
+        "No fact from an official source was found.",
     )
 
 
-def corroboration(plan: Plan) -> pd.DataFrame:
+def corroboration(plan: Plan) -> View:
     """:func:`linyi_analysis.analysis.corroboration` for reading: plan figure, official figure,
     the difference in the unit and relative to the plan (``undefined`` for a plan figure of 0)."""
     require_plan(plan, "corroboration()")
@@ -263,7 +335,7 @@ def corroboration(plan: Plan) -> pd.DataFrame:
             "Indicator": [str(v) for v in c["indicator"]],
             "Plan": [quantity(v, lab) for v, lab in zip(c["plan_value"], labels, strict=True)],
             "Official": [quantity(v, lab) for v, lab in zip(c["evidence_value"], labels, strict=True)],
-            "Difference": [signed(v) for v in c["difference"]],
+            "Difference": [signed(v, lab) for v, lab in zip(c["difference"], labels, strict=True)],
             "Relative": [
                 "undefined" if pd.isna(v) else signed(round(float(v), 3), "%")
                 for v in c["relative_difference_percent"]
@@ -273,6 +345,7 @@ def corroboration(plan: Plan) -> pd.DataFrame:
         },
         c["target_id"],
         "target",
+        "No official source gives one of these figures independently.",
     )
 
 
@@ -284,10 +357,10 @@ _SOURCE_TYPES = {
 }
 
 
-def delivery(plan: Plan) -> pd.DataFrame:
-    """The delivery tracker (``plan.delivery()``) for reading: each commitment, its status, the
-    evidence figure and period, the rule applied, the source and its strength, and the date of
-    the last search (for "no public evidence": what was searched, and when)."""
+def delivery(plan: Plan) -> View:
+    """The delivery tracker (``plan.delivery()``) for reading: each commitment, its status, the evidence figure and
+    period, the source and its strength, and the date of the last search. The rule applied, which
+    names facts and searches by id, is in ``plan.delivery()``."""
     require_plan(plan, "delivery()")
     d = plan.delivery()
     source = []
@@ -306,16 +379,16 @@ def delivery(plan: Plan) -> pd.DataFrame:
             ],
             "Evidence": [_text(v) for v in d["evidence_figure"]],
             "Period": [_text(v) for v in d["evidence_period"]],
-            "Rule": [_text(v) for v in d["rule"]],
             "Source": source,
             "Searched": [_text(v) for v in d["freshness"]],
         },
         d["target_id"],
         "target",
+        "No commitments.",
     )
 
 
-def delivery_counts(plan: Plan) -> pd.DataFrame:
+def delivery_counts(plan: Plan) -> View:
     """Commitments per action and evidence status (``plan.delivery()`` counted), with the date of
     the latest search: how much of the plan the public record shows as done."""
     require_plan(plan, "delivery_counts()")
@@ -328,10 +401,10 @@ def delivery_counts(plan: Plan) -> pd.DataFrame:
     columns |= {str(status): [number(v) for v in counts[status]] for status in counts.columns}
     latest = d.groupby(d["action_id"].astype(str))["freshness"].max()
     columns["Searched up to"] = [_text(latest.get(a)) for a in counts.index]
-    return _view(columns, counts.index, "action")
+    return _view(columns, counts.index, "action", "No commitments.")
 
 
-def discrepancies(plan: Plan) -> pd.DataFrame:
+def discrepancies(plan: Plan) -> View:
     """:func:`linyi_analysis.audit.discrepancies` for reading: the lead paragraph's figure beside
     the body's, the difference, and both quotes."""
     require_plan(plan, "discrepancies()")
@@ -344,12 +417,13 @@ def discrepancies(plan: Plan) -> pd.DataFrame:
             "Indicator": [str(v) for v in d["indicator"]],
             "Lead paragraph": [quantity(v, lab) for v, lab in zip(d["headline_value"], labels, strict=True)],
             "Body": [quantity(v, lab) for v, lab in zip(d["body_value"], labels, strict=True)],
-            "Difference": [signed(v) for v in d["difference"]],
+            "Difference": [signed(v, lab) for v, lab in zip(d["difference"], labels, strict=True)],
             "Lead paragraph says": [str(v) for v in d["headline_quote"]],
             "Body says": [str(v) for v in d["body_quote"]],
         },
         d["headline_target_id"],
         "target",
+        "The lead paragraph and the body agree wherever both give a figure.",
     )
 
 
@@ -384,7 +458,7 @@ class Heading:
 
 
 def heading(plan: Plan) -> Heading:
-    """A cut plan's action name as a heading, with the article's own heading for it under it.
+    """A cut plan's action name as the page's heading (H1), with the article's own heading for it under it.
 
     >>> import linyi_analysis as la
     >>> heading(la.load_plan().action("medical"))
@@ -393,7 +467,7 @@ def heading(plan: Plan) -> Heading:
     """
     require_action(plan, "heading()")
     row = plan.actions.iloc[0]
-    return Heading(str(row["name"]), 2, f'The article\'s heading: "{row["name_source"]}"')
+    return Heading(str(row["name"]), 1, f'The article\'s heading: "{row["name_source"]}"')
 
 
 class Figure:

@@ -210,15 +210,13 @@ def test_stock_nbval_fails_on_a_tampered_output(tmp_path):
 
 @pytest.mark.slow
 def test_a_chart_returned_by_a_cell_renders_as_png_in_a_fresh_kernel():
-    """In a fresh python3 kernel, after ``tables.setup()``, a Figure as a cell's last expression
+    """In a fresh python3 kernel, a Figure as a cell's last expression
     shows as a picture (image/png), not as ``<Figure size …>`` text."""
     import nbclient
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [
-        nbformat.v4.new_code_cell(
-            "import linyi_analysis as la\nfrom linyi_analysis import plots, tables\ntables.setup()"
-        ),
+        nbformat.v4.new_code_cell("import linyi_analysis as la\nfrom linyi_analysis import plots, tables"),
         nbformat.v4.new_code_cell("plots.plot_overview(la.load_plan())"),
     ]
     env_dir = PROJECT

@@ -22,10 +22,12 @@ from conftest import PROJECT, read_rows, set_cell
 from report_site import leftovers, plain_overview, read_until, run_report, site_problems, tree_hashes
 
 import linyi_analysis as la
+from linyi_analysis.delivery import commitments
 from linyi_analysis.report.parameters import report_actions
 
 pytestmark = pytest.mark.slow
 ACTIONS = report_actions(la.load_plan())
+SOURCE_URL = "https://www.4ll.net/society/161762.html"  # the article's address (data/source.json)
 BIN = Path(sys.executable).parent
 
 
@@ -127,9 +129,9 @@ def test_each_action_report_holds_exactly_its_targets(site, action):
     root, _ = site
     nb = nbformat.read(root / "reports" / f"{action}.ipynb", as_version=4)
     assert nb.metadata.papermill.parameters == {"action": action, "figures_dir": "figures"}
-    expected = la.load_plan().action(action).targets
+    expected, _ = commitments(la.load_plan().action(action).targets)
     rows = _rows(_output_of(nb, "tables.targets(plan)")["text/html"])
-    assert [r[0] for r in rows] == expected["target_id"].tolist()
+    assert [r[0] for r in rows] == expected["indicator"].tolist()
     assert len(rows) == len(expected) > 0
     # the heading names the action; the chart shows once, with alt text naming it
     names = dict(zip(la.load_actions()["action_id"], la.load_actions()["name"], strict=True))
@@ -140,8 +142,8 @@ def test_each_action_report_holds_exactly_its_targets(site, action):
     # the measures table lists exactly this action's measures, in order
     source = "tables.measures(plan)"
     measures = la.load_measures()
-    mine = measures.loc[measures["action_id"] == action, "measure_id"].astype(str).tolist()
-    assert [r[0] for r in _rows(_output_of(nb, source)["text/html"])] == mine
+    mine = measures.loc[measures["action_id"] == action, "name"].astype(str).tolist()
+    assert [r[1] for r in _rows(_output_of(nb, source)["text/html"])] == mine  # No., Measure, Targets
 
 
 def test_executed_notebooks_name_no_temporary_path(site):
@@ -162,6 +164,9 @@ def test_pages_hide_code_and_load_nothing_from_the_network(site):
         html = page.read_text()
         assert "<script" not in html and "<link" not in html, page.name
         for attr in re.findall(r'(?:src|href)="([^"]*)"', html):
+            if attr == SOURCE_URL and page.name == "index.html":
+                assert f'<a href="{attr}">' in html  # a link to the article, followed only when clicked
+                continue
             assert not re.match(r"[a-z]+://|//", attr), f"{page.name} loads {attr}"
         assert "check_action(" not in html and "import linyi_analysis" not in html, "code is hidden"
         if page.name != "index.html":
@@ -180,6 +185,7 @@ def test_index_links_every_report_with_its_numbers(site):
     html = (reports / "index.html").read_text()
     hrefs = re.findall(r'href="([^"]+)"', html)
     assert {f"{a}.html" for a in ["overview", *ACTIONS]} <= set(hrefs)
+    hrefs.remove(SOURCE_URL)  # the source article, as a link
     for href in hrefs:
         assert (reports / href).is_file(), f"index.html links {href}, which is missing"
     # measures per action as the article lists them (hand-counted); targets as targets.csv holds
@@ -199,7 +205,8 @@ def test_index_links_every_report_with_its_numbers(site):
         )
     ]
     rows = {
-        re.search(r'href="(\w+)\.html"', r).group(1): r for r in re.findall(r"<tr>.*?</tr>", html, re.S)[1:]
+        re.search(r'href="(\w+)\.html"', r).group(1): r
+        for r in re.findall(r'<section class="report">.*?</section>', html, re.S)
     }
     for action in ACTIONS:
         numbers = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", rows[action]))

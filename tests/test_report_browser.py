@@ -13,12 +13,13 @@ missing browser fails the run.
 from __future__ import annotations
 
 import os
+import re
 import struct
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from conftest import PROJECT, skip_or_fail
+from conftest import PROJECT, read_rows, skip_or_fail
 from playwright import sync_api
 
 pytestmark = pytest.mark.slow
@@ -126,3 +127,102 @@ def test_screenshots_are_saved_as_artifacts(page, reference_site, name):
     width, height = png_size(shot)
     assert width >= 1280 and height >= 900, (width, height)
     assert page.errors == []
+
+
+# --- pages written for readers, at a phone's width and a desktop's -------------------------
+
+WIDTHS = (400, 1280)
+#: What an id looks like (``snake_case`` or ``a:b``); looked for in visible text without its URLs.
+ID = re.compile(r"\b[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+\b|\b\w+:\w+")
+URL = re.compile(r"https?://\S+")
+TABLES = """Array.from(document.querySelectorAll('table'), t => ({
+    head: Array.from(t.querySelectorAll('thead th'), c => c.innerText.trim()),
+    rows: Array.from(t.querySelectorAll('tbody tr'), r => Array.from(r.children, c => c.innerText.trim()))}))"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_page_reads_without_sideways_scroll_empty_tables_or_ids(browser, reference_site, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    tab = context.new_page()
+    problems = []
+    for html in sorted(reference_site.reports.glob("*.html")):
+        tab.goto(html.resolve().as_uri(), wait_until="load")
+        wide = tab.evaluate("document.documentElement.scrollWidth")
+        if wide > width:
+            problems.append(f"{html.name}: {wide} px wide")
+        empty = [t["head"] for t in tab.evaluate(TABLES) if not t["rows"]]
+        if empty:
+            problems.append(f"{html.name}: tables without rows {empty}")
+        ids = ID.findall(URL.sub("", tab.evaluate("document.body.innerText")))
+        if ids:
+            problems.append(f"{html.name}: ids {sorted(set(ids))}")
+    context.close()
+    assert problems == []
+
+
+def _names() -> dict[str, str]:
+    return {r["action_id"]: r["name"] for r in read_rows(PROJECT / "data" / "actions.csv")}
+
+
+def _index(page, site: Path) -> dict[str, dict[str, str]]:
+    """Each report on the index (its file stem) → its headline numbers (label → text)."""
+    page.goto((site / "index.html").resolve().as_uri(), wait_until="load")
+    return page.evaluate(
+        """Object.fromEntries(Array.from(document.querySelectorAll('section.report'), s => [
+            s.querySelector('h2 a').getAttribute('href').replace('.html', ''),
+            Object.fromEntries(Array.from(s.querySelectorAll('dt'),
+                d => [d.innerText.trim(), d.nextElementSibling.innerText.trim()]))]))"""
+    )
+
+
+def _statuses(text: str) -> int:
+    """``3 met, 1 exceeded, … (searched up to …)`` → the commitments counted (3 + 1 + …)."""
+    return sum(int(n) for n in re.findall(r"(?:^|, )(\d+) ", text.split(" (searched")[0]))
+
+
+def _charted(csv: Path) -> int:
+    """The commitments a delivery chart draws, from the data published beside it."""
+    return sum(int(r["commitments"]) for r in read_rows(csv) if r["panel"] == "evidence status")
+
+
+def _table(page, last_header: str) -> dict:
+    (table,) = [t for t in page.evaluate(TABLES) if t["head"] and t["head"][-1] == last_header]
+    return table
+
+
+def test_an_action_page_is_headed_by_the_action_name(page, reference_site):
+    names = _names()
+    for action in [a for a in names if (reference_site.reports / f"{a}.html").exists()]:
+        page.goto((reference_site.reports / f"{action}.html").resolve().as_uri(), wait_until="load")
+        assert page.evaluate("Array.from(document.querySelectorAll('h1'), h => h.innerText.trim())") == [
+            names[action]
+        ]
+
+
+def test_the_index_counts_equal_the_pages_and_the_charts(page, reference_site):
+    """One definition of a commitment: the index, each page's tables and each chart's data count
+    the same commitments (42 in the plan: 44 target rows, two of them lead-paragraph restatements)."""
+    site, figures = reference_site.reports, reference_site.reports / "figures"
+    index = _index(page, site)
+    assert index["overview"]["targets"] == "42"
+    assert _statuses(index["overview"]["delivery (public evidence)"]) == 42
+    page.goto((site / "overview.html").resolve().as_uri(), wait_until="load")
+    summary = _table(page, "Official facts")
+    targets = dict(zip(summary["head"], zip(*summary["rows"], strict=True), strict=False))["Targets"]
+    assert sum(int(n) for n in targets) == 42
+    counts = _table(page, "Searched up to")
+    assert sum(int(n) for row in counts["rows"] for n in row[1:-1]) == 42
+    assert _charted(figures / "delivery.csv") == 42
+    for action in [a for a in index if a != "overview"]:
+        numbers = index[action]
+        page.goto((site / f"{action}.html").resolve().as_uri(), wait_until="load")
+        at_a_glance = _table(page, "Official facts")
+        on_page = {
+            "at a glance": int(at_a_glance["rows"][0][at_a_glance["head"].index("Targets")]),
+            "targets table": len(_table(page, "Stated in")["rows"]),
+            "delivery table": len(_table(page, "Searched")["rows"]),
+            "targets chart": len(read_rows(figures / f"action_{action}.csv")),
+            "delivery chart": _charted(figures / f"delivery_{action}.csv"),
+        }
+        index_counts = {int(numbers["targets"]), _statuses(numbers["delivery (public evidence)"])}
+        assert {*on_page.values(), *index_counts} == {int(numbers["targets"])}, (action, numbers, on_page)

@@ -328,7 +328,8 @@ def _write(build_dir: Path, files, jobs: list[Job], job_files, plan: Plan, outpu
         for job in jobs:
             links = [("report", f"{job.name}.html"), ("notebook", f"{job.name}.ipynb")]
             for f in [f for f in job_files[job.name] if f.endswith(".png")]:
-                links.append((f"chart: {Path(f).stem.replace('_', ' ')} (PNG)", f))
+                chart = Path(f).stem.removesuffix(f"_{job.name}").replace("action", "targets")
+                links.append((f"chart: {chart.replace('_', ' ')} (PNG)", f))
                 if f[:-4] + ".csv" in job_files[job.name]:  # the rows the chart drew, beside it
                     links.append(("its data (CSV)", f[:-4] + ".csv"))
             title = job.title.removeprefix(f"{SITE_TITLE}: ")
@@ -337,9 +338,10 @@ def _write(build_dir: Path, files, jobs: list[Job], job_files, plan: Plan, outpu
         page = render(
             entries,
             title=SITE_TITLE,
-            source=f"Source: {cite['title']} {cite.get('outlet', '')}, {cite.get('date', '')}. {cite.get('url', '')}",
-            footer=f"Built by linyi-report from the data in data/ (SHA-256 {data_sha[:16]}); "
-            "each report is a notebook executed with papermill.",
+            source=f"Source: {cite['title']} {cite.get('outlet', '')}, {cite.get('date', '')}.",
+            source_url=cite.get("url", ""),
+            footer=f"Each report is a notebook run from top to bottom on the plan's data (version {data_sha[:16]}), "
+            "published beside it.",
             data_sha256=data_sha,
             preface=changelog.as_html(changelog.changes(output, build_dir / "data")),
         )

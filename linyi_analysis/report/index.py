@@ -2,7 +2,8 @@
 
 :func:`headlines` computes the numbers from the data (the same snapshot the notebooks read);
 :func:`render` writes the page. Every piece of text in it is escaped, the page has no script
-and loads nothing: its only links are to the reports, notebooks and charts beside it.
+and loads nothing: its links are to the reports, notebooks and charts beside it, and to the
+source article.
 """
 
 from __future__ import annotations
@@ -72,37 +73,49 @@ _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1d1d1f; }
 main { max-width: 1000px; margin: 0 auto; padding: 24px 20px 48px; }
 h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
-p.source { color: #555; margin-top: 0; }
-table { border-collapse: collapse; width: 100%; margin-top: 1rem; }
-th, td { text-align: left; padding: 8px 10px; border-bottom: 1px solid #ddd; vertical-align: top; }
-th { background: #f4f4f6; }
-td.num { white-space: nowrap; }
-dl { display: grid; grid-template-columns: max-content auto; gap: 2px 12px; margin: 0; }
+h2 { font-size: 1.25rem; margin: 0 0 0.5rem; }
+p.source { color: #555; margin-top: 0; overflow-wrap: anywhere; }
+section.report { border-top: 1px solid #ddd; padding: 16px 0; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 0; }
 dt { color: #555; } dd { margin: 0; font-variant-numeric: tabular-nums; }
+@media (max-width: 600px) { dl { grid-template-columns: 1fr; } dd { margin-bottom: 6px; } }
 a { color: #0a58ca; }
-.files a { margin-right: 0.6em; white-space: nowrap; }
+p.files { margin: 10px 0 0; }
+.files a { margin-right: 0.6em; }
 footer { color: #666; font-size: 0.85rem; margin-top: 2rem; }
 """
 
 
 def render(
-    entries: list[Entry], *, title: str, source: str, footer: str, data_sha256: str = "", preface: str = ""
+    entries: list[Entry],
+    *,
+    title: str,
+    source: str,
+    source_url: str = "",
+    footer: str,
+    data_sha256: str = "",
+    preface: str = "",
 ) -> str:
-    """The index page: a heading, the source line, ``preface`` (HTML, already escaped: the changes
-    since the previous run), one table row per entry, a footer; ``data_sha256`` (the data the site
-    was built from) goes in a ``<meta name="linyi-data-sha256">``."""
+    """The index page: a heading, the source line (``source``, then ``source_url`` as a link),
+    ``preface`` (HTML, already escaped: the changes since the previous run), one section per
+    entry (its title linked to its report, its numbers, its files), a footer; ``data_sha256``
+    (the data the site was built from) goes in a ``<meta name="linyi-data-sha256">``."""
     e = html.escape
-    rows = []
+    sections = []
     for entry in entries:
         main_href = next((href for label, href in entry.files if href.endswith(".html")), None)
         name = f'<a href="{e(main_href)}">{e(entry.title)}</a>' if main_href else e(entry.title)
         numbers = "".join(f"<dt>{e(label)}</dt><dd>{e(value)}</dd>" for label, value in entry.numbers)
         files = " ".join(f'<a href="{e(href)}">{e(label)}</a>' for label, href in entry.files)
-        rows.append(
-            f"<tr><td><strong>{name}</strong></td><td><dl>{numbers}</dl></td>"
-            f'<td class="files">{files}</td></tr>'
+        sections.append(
+            f'<section class="report"><h2>{name}</h2><dl>{numbers}</dl><p class="files">{files}</p></section>'
         )
-    body = "\n".join(rows)
+    body = "\n".join(sections)
+    link = (
+        f' <a href="{e(source_url)}">{e(source_url)}</a>'
+        if source_url.startswith(("https://", "http://"))
+        else ""
+    )
     meta = f'<meta name="linyi-data-sha256" content="{e(data_sha256)}">\n' if data_sha256 else ""
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -115,13 +128,8 @@ def render(
 <body>
 <main>
 <h1>{e(title)}</h1>
-<p class="source">{e(source)}</p>
-{preface}<table>
-<thead><tr><th>Report</th><th>Headline numbers</th><th>Files</th></tr></thead>
-<tbody>
-{body}
-</tbody>
-</table>
+<p class="source">{e(source)}{link}</p>
+{preface}{body}
 <footer>{e(footer)}</footer>
 </main>
 </body>
