@@ -216,3 +216,31 @@ def test_the_delivery_csv_holds_only_the_segments_drawn(plan, tmp_path):
     segments = [b for c in fig.axes[0].containers for b in c if b.get_width() > 0]
     assert len(rows) == len(segments) == 12  # 1 + 3 + 1 + 1 + 1 + 4 + 1 statuses, by hand
     assert sum(int(r["commitments"]) for r in rows) == 42
+
+
+# --- review 6: a total drawn beside its parts says so ---
+
+
+def test_a_part_drawn_beside_its_total_says_so(plan):
+    """targets.csv: 42,000 rural and 5,300 urban posts are part_of the 47,300."""
+    fig = plots.plot_action_targets(plan.action("employment"))
+    shown = _texts(fig)
+    assert "42,000 posts (part of the 47,300 posts)" in shown
+    assert "5,300 posts (part of the 47,300 posts)" in shown
+    assert "47,300 posts" in shown
+
+
+# --- review 11 (optional 9): the overview's scale and rates ---
+
+
+def test_the_overview_says_how_many_measures_carry_a_number(plan):
+    fig = plots.plot_overview(plan)
+    counts, rates = fig.axes
+    assert counts.get_xlim() == (0, 15)  # the most is urban's 10 targets: no axis to 20
+    assert counts.get_xlabel() != "number"
+    labels = [" ".join(t.get_text().split()) for t in rates.texts]
+    # measures.csv / targets.csv, as the overview table writes it: urban 3 of 8 (38%)
+    assert "3 of 8 measures (38%)" in labels and "4 of 9 measures (44%)" in labels
+    urban = fig.data.set_index("action").loc["Urban living conditions"]
+    assert (urban["quantified_measures"], urban["measures"]) == (3, 8)
+    assert "One measure may carry several targets" in _caption(fig)

@@ -51,6 +51,7 @@ def _caption(note: str = "") -> str:
 _USED = [
     *["target_id", "action_name", "indicator", "comparator", "value", "value_min", "value_max", "baseline"],
     *["unit", "unit_label", "unit_kind", "per", "period", "target_kind", "source_part", "counterpart_id"],
+    "part_of",
 ]
 _PART = {"headline": "the article's opening paragraph", "body": "the body"}
 
@@ -121,6 +122,7 @@ def _draw_targets(ax, rows: pd.DataFrame, conflicts: dict[str, str]) -> list[str
             ax, room_for_labels(ends.max()), _axis(rows.iloc[0]), integer=rows["unit_kind"].iloc[0] == "count"
         )
     drawn = []
+    totals = dict(zip(rows["target_id"], rows["commitment"], strict=True))
     for y, r in enumerate(rows.to_dict("records")):
         if r["comparator"] == "from_to":
             start, end = float(r["baseline"]), float(r["value"])
@@ -142,6 +144,8 @@ def _draw_targets(ax, rows: pd.DataFrame, conflicts: dict[str, str]) -> list[str
         }.get(key, {"color": PLAN})
         bars = ax.barh([y], [ends.iloc[y] - start], left=start, height=0.6, **style)
         label = r["commitment"]
+        if r["part_of"] in totals:  # a part drawn beside its total: say so, lest the two be added
+            label = f"{label} (part of the {totals[r['part_of']]})"
         if key == "conflict":
             label = f"{label} ({conflicts[r['target_id']]})"
         if floor:
@@ -172,7 +176,8 @@ def plot_action_targets(plan: Plan):
     rows["axis"] = [_axis(r) for r in rows.to_dict("records")]
     panels = list(dict.fromkeys(rows["axis"]))
     conflicts, drawn = _conflicts(rows), []
-    tall = rows["target_id"].isin(list(conflicts))  # a conflict's label takes two lines
+    # a conflict's label, or a part's naming its total, takes two lines
+    tall = rows["target_id"].isin(list(conflicts)) | rows["part_of"].isin(set(rows["target_id"]))
     fig, axes = new_figure(
         [0.6 + BAR * (rows["axis"] == p).sum() + 0.15 * (tall & (rows["axis"] == p)).sum() for p in panels]
     )
