@@ -37,7 +37,8 @@ from each chart, on the plan and on each action's cut.
    (no words for the article's structure: "(the article's opening paragraph)", not "(lead
    paragraph)").
 9. **One meaning per colour**, the same in every chart (:mod:`.style`): blue is a figure of the
-   plan, whatever its kind (the panel's scale gives the unit), its lighter tint a minimum;
+   plan, whatever its kind (the panel's scale gives the unit), its lighter tint a minimum (a
+   dashed blue line: the city's earlier goal, a target too);
    black a figure another source reports; grey a count that is no target (measures); each
    delivery status its own colour (green met, dark green exceeded, vermilion not met, orange in
    progress, pink plan confirmed, light grey no public evidence), none of them blue or black.
