@@ -53,8 +53,8 @@ def test_a_pair_without_a_part_of_link_has_no_share(plan):
 # --- 2. per-action delivery charts: one scale, an honest title, no code-like caption ---
 
 
-def test_every_action_delivery_chart_has_one_scale_the_largest_actions(plan):
-    """Urban has the most commitments (10: 3 met, 1 exceeded, 1 plan confirmed, 5 without
+def test_every_action_delivery_chart_has_one_scale(plan):
+    """One 0–10 scale (urban, the largest, has 10: 3 met, 1 exceeded, 1 plan confirmed, 5 without
     evidence, worked by hand from the tracker); medical's 4 must look shorter than education's 7."""
     ends = {a: plots.plot_scorecard(plan.action(a)).axes[0].get_xlim() for a in REPORTED}
     assert set(ends.values()) == {(0, 10)}
@@ -73,7 +73,7 @@ def test_delivery_titles_and_captions_say_what_is_shown(plan):
     assert "for each commitment" not in title
     caption = _caption(fig)
     assert "facts, none" not in caption and "none." not in caption
-    assert "Every action's chart has this scale, to the 10 commitments of the largest action." in caption
+    assert "Every action's chart has this scale, 0 to 10 commitments." in caption
 
 
 # --- 3. the outcome panel: what was counted, not "delivered" ---
@@ -244,3 +244,35 @@ def test_the_overview_says_how_many_measures_carry_a_number(plan):
     urban = fig.data.set_index("action").loc["Urban living conditions"]
     assert (urban["quantified_measures"], urban["measures"]) == (3, 8)
     assert "One measure may carry several targets" in _caption(fig)
+
+
+def test_an_action_with_more_commitments_than_the_shared_scale_says_so(data_copy):
+    """Employment's 6 commitments plus 5 fixture rows: 11, past the shared 0–10 scale."""
+    from conftest import write_rows
+    from extra_rows import _target
+
+    rows = read_rows(data_copy / "targets.csv")
+    jobs = next(r for r in rows if r["target_id"] == "emp_new_jobs")
+    rows += [
+        _target(
+            jobs,
+            target_id=f"emp_fixture_{i}",
+            action_id="employment",
+            measure_id=jobs["measure_id"],
+            indicator=f"Fixture jobs {i}",
+            value=str(1000 + i),
+            comparator="=",
+            unit="people",
+        )
+        for i in range(5)
+    ]
+    write_rows(data_copy / "targets.csv", rows)
+    plan = la.load_plan(data_copy)
+    fig = plots.plot_scorecard(plan.action("employment"))
+    assert fig.axes[0].get_xlim()[1] > 11
+    caption = _caption(fig)
+    assert (
+        "This action has 11 commitments: its scale is longer than the 0 to 10 of the other actions' charts."
+        in caption
+    )
+    assert plots.plot_scorecard(plan.action("medical")).axes[0].get_xlim() == (0, 10)

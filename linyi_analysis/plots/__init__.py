@@ -7,9 +7,10 @@ from each chart, on the plan and on each action's cut.
 
 1. **Zero-based scales.** A bar's length is read against a visible value scale that starts at
    zero and has numbers on it. Every mark sits on such a scale: no panel scaled to its own
-   largest bar without one. Charts of one kind on different pages share one scale (each
-   action's delivery chart runs to the commitments of the plan's largest action), so a shorter
-   bar is always a smaller number.
+   largest bar without one. Charts of one kind on different pages share one scale (every
+   delivery chart runs from 0 to 10 commitments, longer only for an action with more; a page is
+   built from its action's data alone, so the scale cannot come from the other actions), so a
+   shorter bar is always a smaller number.
 2. **Percentages of a whole on 0–100.** A share, a coverage or a rate is drawn on a scale from
    0 to 100, and its axis label ends in ``(%)``. Other percentages (a rise, a delivered share of
    a commitment, a difference) are labelled in words and may pass 100 or go below 0.

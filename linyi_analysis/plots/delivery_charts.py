@@ -68,12 +68,14 @@ def plot_scorecard(plan: Plan, title: str | None = None):
     decided, more = capped(
         tracker[tracker["status"].astype(str).isin(DECIDED)], "commitments an outcome decided"
     )
-    # one scale for the plan's chart and every action's: the most commitments any action has
-    largest = int(status_counts(plan.whole.delivery()).sum(axis=1).max())
+    # one scale for the plan's chart and every action's, fixed: an action's page is built from its
+    # own data package (linyi_analysis.report.data), which holds no other action's commitments
+    most = int(counts.sum(axis=1).max())
+    top = max(COMMITMENT_SCALE, most)
     n = len(counts)
     fig, axes = new_figure([0.9 + 0.45 * n] + ([0.7 + 0.75 * len(decided)] if len(decided) else []))
     bars = axes[0]
-    value_scale(bars, largest, "commitments", integer=True)
+    value_scale(bars, top, "commitments", integer=True)
     left = pd.Series(0, index=counts.index)
     present = [s for s in STATUSES if counts[s].sum() > 0]
     for status in present:
@@ -89,7 +91,12 @@ def plot_scorecard(plan: Plan, title: str | None = None):
     bars.set_title(f"Commitments by evidence status ({as_of})", loc="left", pad=22)
     bars.legend(loc="lower right", bbox_to_anchor=(1, 1.0), ncols=len(present), fontsize=8, borderaxespad=0)
     if not whole:
-        note += f" Every action's chart has this scale, to the {largest:,} commitments of the largest action."
+        note += (
+            f" Every action's chart has this scale, 0 to {COMMITMENT_SCALE:,} commitments."
+            if most <= COMMITMENT_SCALE
+            else f" This action has {most:,} commitments: its scale is longer than the 0 to"
+            f" {COMMITMENT_SCALE:,} of the other actions' charts."
+        )
     long = (
         counts[present].reset_index().melt(id_vars="action_id", var_name="status", value_name="commitments")
     )
@@ -100,6 +107,11 @@ def plot_scorecard(plan: Plan, title: str | None = None):
         data = pd.concat([data, _delivered(axes[1], plan, decided, names)], ignore_index=True)
         note += _precision_note(decided)
     return finish(fig, title, caption + note + more, data)
+
+
+#: The end of every scorecard's commitment scale (longer only for an action with more), so that
+#: 4 commitments never look longer than 7 on another action's page (the chart standard, rule 1).
+COMMITMENT_SCALE = 10
 
 
 def _precision_note(decided: pd.DataFrame) -> str:
