@@ -33,7 +33,7 @@ def test_a_commitment_of_zero_is_undefined_not_a_crash(data_copy, tmp_path, zero
     fig = plot_scorecard(plan)
     outcome = fig.axes[1]
     texts = [" ".join(t.get_text().split()) for t in outcome.texts]
-    assert "170 parks delivered of 0 parks (exceeded; share undefined: the commitment is 0)" in texts
+    assert "170 of 0 parks (exceeded; share undefined: the commitment is 0)" in texts
     (delivered,) = outcome.containers
     # old-community projects 297 of 297 and households 36,261 of 36,000 (met by 2022-06-30), district
     # parks 5 of 5, pocket parks undefined: nothing drawn

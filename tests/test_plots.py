@@ -11,6 +11,7 @@ import pytest
 from conftest import PROJECT, read_rows, set_cell, write_rows
 from extra_rows import add_rows, add_zero_target
 from matplotlib.collections import PathCollection
+from matplotlib.colors import to_rgba
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 
@@ -87,7 +88,9 @@ def commitments_by_hand(action: str) -> list[str]:
         other = by_id.get(r["counterpart_id"])
         return r["source_part"] == "headline" and other and all(r[k] == other[k] for k in figure)
 
-    return [r["indicator"] for r in rows if not restates(r)]
+    # the chart names the article's parts as a reader says them
+    opening = "(the article's opening paragraph)"
+    return [r["indicator"].replace("(lead paragraph)", opening) for r in rows if not restates(r)]
 
 
 @pytest.mark.parametrize("action_id", ACTIONS)
@@ -104,8 +107,15 @@ def test_the_lead_paragraphs_restatements_are_not_drawn_twice(plan):
     assert len(employment) == 6 and not any("lead paragraph" in r for r in employment)
     fig = plots.plot_action_targets(plan.action("key_groups"))
     key_groups = rows_drawn(fig)
-    assert "New nursing-care beds for the elderly (lead paragraph)" in key_groups and len(key_groups) == 7
-    assert "two figures for one commitment, 2,000 beds (lead paragraph) and 800 beds (body)" in texts(fig)
+    opening = "New nursing-care beds for the elderly (the article's opening paragraph)"
+    assert opening in key_groups and len(key_groups) == 7
+    assert not any("lead paragraph" in r for r in key_groups)  # source-structure jargon
+    shown = texts(fig)
+    assert "two conflicting figures for one commitment, 2,000 beds (the article's opening paragraph)" in shown
+    # each of the two is marked as conflicting, naming the other figure (targets.csv: 2,000 and 800)
+    assert "2,000 beds (conflicts with the body's 800)" in shown
+    assert "800 beds (conflicts with the opening paragraph's 2,000)" in shown
+    assert "conflicting figures" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
 
 
 @pytest.mark.parametrize("action_id", REPORTED)
@@ -125,19 +135,56 @@ def test_action_chart_labels_literal(plan):
     assert "47.3k" not in shown
 
 
-def test_a_target_has_its_kinds_colour_in_every_chart(plan):
+BLUE, LIGHT_BLUE = (0.0, 0.447, 0.698, 1.0), (0.702, 0.82, 0.91, 1.0)  # #0072B2 and #B3D1E8
+
+
+def _rgba(colour) -> tuple:
+    return tuple(round(float(c), 3) for c in colour)
+
+
+def test_a_plan_figure_is_blue_in_every_chart_whatever_its_kind(plan):
+    """Rule 9: the colour says "a figure of the plan", not its kind (the panel gives the unit)."""
     key_groups = plots.plot_action_targets(plan.action("key_groups"))
     changes = plots.plot_changes(plan)
-    percentages = plots.plot_percentages(plan)
-    employment = plots.plot_action_targets(plan.action("employment"))
     for indicator in ("Subsidy standard for veterans who find their own employment",):
-        assert colour_of(key_groups, indicator) == colour_of(changes, indicator)
+        assert _rgba(colour_of(key_groups, indicator)) == _rgba(colour_of(changes, indicator)) == BLUE
     rise = "Rise in assistance standards (subsistence allowance, extreme poverty, orphans, children without care, severely disabled people in difficulty)"
-    assert colour_of(key_groups, rise) == colour_of(changes, rise)
-    graduates = "Initial employment rate of college graduates"
-    assert colour_of(employment, graduates) == colour_of(
-        percentages, f"{graduates} (Residents' employment and income growth)"
-    )
+    assert _rgba(colour_of(key_groups, rise)) == _rgba(colour_of(changes, rise)) == BLUE
+    # a count, a range, a percentage: one colour (before, each kind had its own)
+    urban = plots.plot_action_targets(plan.action("urban"))
+    assert _rgba(colour_of(urban, "New street-corner and pocket parks")) == BLUE
+    assert _rgba(colour_of(urban, "Coverage of smart, safe communities")) == BLUE
+    composition = plots.plot_composition(plan)
+    assert _rgba(colour_of(composition, "Rural public-welfare posts created")) == BLUE
+
+
+def test_status_colours_share_nothing_with_the_plans_colours():
+    """Rule 9 (review 8): green, blue, orange, pink meant a kind of target in one chart and a
+    status in the next. The status colours are none of the plan's (blue, its tint) or black."""
+    statuses = {_rgba(to_rgba(c)) for c in plots.style.STATUS_COLOURS.values()}
+    assert len(statuses) == 6
+    assert statuses.isdisjoint({BLUE, LIGHT_BLUE, (0.0, 0.0, 0.0, 1.0)})
+    fig = plots.plot_scorecard(la.load_plan())
+    drawn = {_rgba(b.get_facecolor()) for ax in fig.axes for c in ax.containers for b in c}
+    assert drawn and drawn.isdisjoint({BLUE, LIGHT_BLUE})
+
+
+def test_the_spending_floor_has_one_colour_in_both_charts(plan):
+    """Review 8: the plan's >= 80% floor was green in percentages.png and vermilion in
+    spending_share.png; both now draw it in the plan's blue, with the minimum's hollow triangle."""
+    percentages = plots.plot_percentages(plan)
+    name = "Livelihood spending as a share of the city's fiscal expenditure (Overall work goals)"
+    assert _rgba(colour_of(percentages, name)) == BLUE
+    (ax,) = plots.plot_spending_share(plan).axes
+    floor = [
+        _rgba(c.get_colors()[0])
+        for c in ax.collections
+        if not isinstance(c, PathCollection) and round(float(c.get_segments()[0][0][1]), 6) == 80.0
+    ]
+    assert floor == [BLUE]
+    # the shares, figures another source reports, are black, not the plan's blue
+    shares = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert {_rgba(c.get_edgecolor()[0]) for c in shares} == {(0.0, 0.0, 0.0, 1.0)}
 
 
 def test_overview_bars_are_the_articles_counts(plan):
@@ -203,12 +250,8 @@ def test_composition_draws_each_total_its_parts_and_each_pair(plan):
     assert len(rows_drawn(fig)) == expected > 0
     assert len(fig.axes) == len(totals) + len(pairs)
     shown = texts(fig)
-    # 42,000 and 5,300 of 47,300; 2,650 of 3,442 (76.99…, as the ratios table writes it)
-    for share in (
-        "42,000 posts (88.8% of the total)",
-        "5,300 posts (11.2% of the total)",
-        "2,650 housing units (77%)",
-    ):
+    # 42,000 and 5,300 of 47,300 (part_of in targets.csv)
+    for share in ("42,000 posts (88.8% of the total)", "5,300 posts (11.2% of the total)"):
         assert share in shown, share
     assert "47,300 posts" in shown  # the plan's total, never the sum of its parts
 
@@ -227,7 +270,7 @@ def test_spending_share_draws_reported_history_against_the_target_line(plan):
     assert floors == {60.0, 80.0}  # the earlier floor (2012-2016) and the plan's (2022)
     caption = " ".join(fig.get_supxlabel().split())
     for url in {r["url"] for r in _csv("evidence.csv") if r["kind"] == "spending_share"}:
-        assert re.sub(r"^https?://([^/]+).*", r"\1", url) in caption
+        assert re.sub(r"^https?://(www\.)?([^/]+).*", r"\2", url) in caption
     # notes from evidence.csv, not from the code
     assert "2011: An expected full-year figure stated in November, not a final account." in caption
     assert (

@@ -20,19 +20,32 @@ from cycler import cycler
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..formatting import human_number, wrap
-from ..plan import target_kinds
 from ..resources import citation
 
 #: Okabe & Ito's palette, distinguishable with every common colour-vision deficiency.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+#: One meaning per colour in every chart (the standard's rule 9). Blue is a figure of the plan,
+#: whatever its unit (the panel's scale says the unit); a minimum (``≥``) is its lighter tint.
+PLAN = "#0072B2"
+PLAN_MINIMUM = "#B3D1E8"  # PLAN at 30% on white
+#: Black: a figure reported by another source (a spending share, an official figure's difference).
+REPORTED = "#000000"
+#: Grey: a count that is no target (measures listed, their quantified share, a part not itemised).
 GREY = "#8C8C8C"
-#: One colour per kind of target, in :func:`~linyi_analysis.plan.target_kinds` order: a target has
-#: its kind's colour in every chart (no yellow: too pale for bars on white).
-KIND_PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#555555", "#D55E00"]
+#: One colour per delivery status (strong to weak), none of them the plan's blue or the greys above.
+STATUS_COLOURS = {
+    "met": "#009E73",
+    "exceeded": "#005A42",
+    "not met": "#D55E00",
+    "in progress": "#E69F00",
+    "plan confirmed": "#CC79A7",
+    "no public evidence": "#C8C8C8",
+}
 WIDTH = 8.0  # inches: a report page's text width at 150 dpi is 1,200 px
 DPI = 150  # of the saved PNG; the figure is drawn at it throughout
 SVG_HASHSALT = "linyi-analysis"  # fixed, so SVG ids are the same on every run
@@ -210,15 +223,135 @@ def label_bars(ax, bars, labels) -> None:
 
 
 def rows_axis(ax, labels: list[str], width: int = 38) -> None:
-    """One row per label on the y axis, the first on top, no grid lines across the rows."""
-    ax.set_yticks(range(len(labels)), [wrap(label, width) for label in labels])
+    """One row per label on the y axis, the first on top, no grid lines across the rows; names
+    as a reader says them (:func:`plain`)."""
+    ax.set_yticks(range(len(labels)), [wrap(plain(label), width) for label in labels])
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.grid(axis="y", visible=False)
 
 
-def kind_colours() -> dict[str, str]:
-    """The colour of each kind of target, fixed by the kinds' order: the same in every chart."""
-    return {k: KIND_PALETTE[i % len(KIND_PALETTE)] for i, k in enumerate(target_kinds())}
+def plan_source() -> str:
+    """The article's citation in one line (ASCII only, so every font has the glyphs)."""
+    c = citation()
+    outlet = c["outlet"].split(" (")[0]
+    parts = urlparse(c["url"])
+    return f"{outlet}, {c['date']}, {parts.netloc}{parts.path}"
+
+
+def evidence_sources(urls, published, limit: int = MAX_SOURCES) -> str:
+    """Official sources in one line: site (date); each site once (``www.`` dropped: one host), in
+    the order given; beyond
+    ``limit`` sites, how many more (a caption does not grow with the data). A fact without a web
+    address is cited by its newspaper's title, which a chart cannot draw (Chinese)."""
+    seen = {}
+    for url, date in zip(urls, published, strict=True):
+        host = urlparse(str(url)).netloc if isinstance(url, str) and url else ""
+        site = host.removeprefix("www.") if host else "a newspaper cited by title"
+        seen.setdefault(site, str(date))
+    named = [f"{site} ({date})" for site, date in list(seen.items())[:limit]]
+    more = len(seen) - len(named)
+    return "; ".join(named) + (f"; and {more:,} more sites" if more else "")
+
+
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
+
+
+def drawable(text: str) -> str:
+    """A data note as a chart can draw it: DejaVu Sans has no Chinese glyphs, so Chinese text (an
+    aside in brackets, or a run of words) is left out, never drawn as empty boxes or named by a
+    placeholder."""
+    text = re.sub(rf"\s*\([^()]*[{_CJK}][^()]*\)", "", str(text))
+    text = re.sub(rf"\s*[0-9]*[{_CJK}]+(?:[0-9]+[{_CJK}]+)*", "", text)
+    return re.sub(r"\s+([,.;:])", r"\1", text)
+
+
+def capped(rows, what: str, limit: int | None = None):
+    """``rows`` cut to ``limit`` (default :data:`MAX_ROWS`), and a caption note when some were left out."""
+    limit = MAX_ROWS if limit is None else limit
+    if len(rows) <= limit:
+        return rows, ""
+    note = f" Only the first {limit} of {len(rows):,} {what} are drawn; the tables list all."
+    return rows.iloc[:limit], note
+
+
+#: Source-structure words in the data's names, as a reader says them.
+_PLAIN = {"(lead paragraph)": "(the article's opening paragraph)"}
+
+
+def plain(name: str) -> str:
+    """A name as a reader reads it: no words for the article's structure ("lead paragraph")."""
+    for jargon, words in _PLAIN.items():
+        name = str(name).replace(jargon, words)
+    return name
+
+
+def floor_mark(ax, x: float, y: float, up: bool = False) -> None:
+    """A minimum's open-ended mark at the floor: a hollow triangle pointing to larger values."""
+    ax.scatter(
+        [x],
+        [y],
+        marker="^" if up else ">",
+        s=60,
+        facecolors="white",
+        edgecolors=PLAN,
+        linewidths=1.5,
+        zorder=4,
+    )
+
+
+#: What each way of drawing a plan figure means, as the legends say it (one wording everywhere).
+MARKS = {
+    "=": "exact figure",
+    "minimum": "minimum: at least this (▷)",
+    "range": "range",
+    "from_to": "change from ○ to ▶",
+    "conflict": "conflicting figures",
+}
+
+
+def mark_handle(key: str, dots: bool = False):
+    """The legend handle of a way of drawing a plan figure (:data:`MARKS`), as bars or as dots."""
+    hollow = {"markerfacecolor": "white", "markeredgecolor": PLAN, "markeredgewidth": 1.5}
+    if key == "minimum":
+        tip = Line2D([], [], marker=">", linestyle="", markersize=8, **hollow)
+        return tip if dots else (Patch(facecolor=PLAN_MINIMUM, edgecolor=PLAN), tip)
+    if key == "range":
+        return Patch(facecolor=PLAN, hatch="//", edgecolor="white")
+    if key == "from_to":
+        start = Line2D([], [], marker="o", linestyle="", markersize=6, **hollow)
+        return (
+            Line2D([], [], color=PLAN, linewidth=2),
+            start,
+            Line2D([], [], marker=">", color=PLAN, linestyle=""),
+        )
+    if key == "conflict":
+        return Patch(facecolor="white", edgecolor=PLAN, linestyle="--")
+    return (
+        Line2D([], [], marker="o", linestyle="", markersize=8, color=PLAN) if dots else Patch(facecolor=PLAN)
+    )
+
+
+def marks_legend(ax, keys, dots: bool = False) -> None:
+    """The legend of the ways plan figures are drawn (``keys``, in :data:`MARKS` order), just above
+    the panel ``ax``, in rows of at most three (the layout makes room for it)."""
+    drawn = [k for k in MARKS if k in set(keys)]
+    ax.legend(
+        [mark_handle(k, dots) for k in drawn],
+        [MARKS[k] for k in drawn],
+        loc="lower right",
+        bbox_to_anchor=(1, 1.01),
+        ncols=min(len(drawn), 3),
+        fontsize=8,
+        borderaxespad=0,
+    )
+
+
+def unit_notes(plan, labels) -> str:
+    """A caption sentence explaining each area unit drawn (``labels``), from the units table."""
+    units = plan.units
+    area = units[(units["kind"] == "area") & units["label"].isin(set(labels))]
+    notes = [f"{r['label']}: {drawable(r['description'])}" for r in area.to_dict("records")]
+    return f" Units: {'; '.join(notes)}." if notes else ""
 
 
 def legend_above(ax, handles, labels) -> None:
@@ -232,53 +365,3 @@ def legend_above(ax, handles, labels) -> None:
         fontsize=8,
         borderaxespad=0,
     )
-
-
-def kind_legend(ax, kinds) -> None:
-    """The legend of the kinds of target drawn (``kinds``), in their fixed order."""
-    colours = kind_colours()
-    drawn = [k for k in colours if k in set(kinds)]
-    handles = [
-        Patch(facecolor=colours[k], hatch="//" if k == "range" else None, edgecolor="white") for k in drawn
-    ]
-    legend_above(ax, handles, [f"{k} target" for k in drawn])
-
-
-def plan_source() -> str:
-    """The article's citation in one line (ASCII only, so every font has the glyphs)."""
-    c = citation()
-    outlet = c["outlet"].split(" (")[0]
-    parts = urlparse(c["url"])
-    return f"{outlet}, {c['date']}, {parts.netloc}{parts.path}"
-
-
-def evidence_sources(urls, published, limit: int = MAX_SOURCES) -> str:
-    """Official sources in one line: site (date); each site once, in the order given; beyond
-    ``limit`` sites, how many more (a caption does not grow with the data). A fact without a web
-    address is cited by its newspaper's title, which a chart cannot draw (Chinese)."""
-    seen = {}
-    for url, date in zip(urls, published, strict=True):
-        site = urlparse(str(url)).netloc if isinstance(url, str) and url else "a newspaper cited by title"
-        seen.setdefault(site, str(date))
-    named = [f"{site} ({date})" for site, date in list(seen.items())[:limit]]
-    more = len(seen) - len(named)
-    return "; ".join(named) + (f"; and {more:,} more sites" if more else "")
-
-
-_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
-
-
-def drawable(text: str) -> str:
-    """A data note as a chart can draw it: DejaVu Sans has no Chinese glyphs, so a Chinese
-    aside in brackets is left out and other Chinese text is named, never drawn as empty boxes."""
-    text = re.sub(rf"\s*\([^()]*[{_CJK}][^()]*\)", "", str(text))
-    return re.sub(rf"[0-9]*[{_CJK}]+(?:[0-9]+[{_CJK}]+)*", "[Chinese text]", text)
-
-
-def capped(rows, what: str, limit: int | None = None):
-    """``rows`` cut to ``limit`` (default :data:`MAX_ROWS`), and a caption note when some were left out."""
-    limit = MAX_ROWS if limit is None else limit
-    if len(rows) <= limit:
-        return rows, ""
-    note = f" Only the first {limit} of {len(rows):,} {what} are drawn; the tables list all."
-    return rows.iloc[:limit], note

@@ -9,31 +9,31 @@ colour; derived numbers (a rise, a share) are read from :func:`~linyi_analysis.r
 from __future__ import annotations
 
 import pandas as pd
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 
 from ..analysis import compositions
 from ..delivery import commitments
-from ..formatting import target_label, wrap
+from ..formatting import human_number, target_label, wrap
 from ..plan import Plan, require_action, require_plan
 from ..ratios import derived_ratios
 from ..tables import derived, quantity
 from .style import (
     GREY,
+    PLAN,
+    PLAN_MINIMUM,
     capped,
     empty_figure,
     finish,
-    kind_colours,
-    kind_legend,
+    floor_mark,
     label_at,
     label_bars,
-    legend_above,
+    marks_legend,
     new_figure,
     percent_scale,
     plan_source,
     room_for_labels,
     rows_axis,
     themed,
+    unit_notes,
     value_scale,
 )
 
@@ -51,8 +51,23 @@ def _caption(note: str = "") -> str:
 _USED = [
     *["target_id", "action_name", "indicator", "comparator", "value", "value_min", "value_max", "baseline"],
     *["unit", "unit_label", "unit_kind", "per", "period", "target_kind", "source_part", "counterpart_id"],
+    "part_of",
 ]
-_PART = {"headline": "lead paragraph", "body": "body"}
+_PART = {"headline": "the article's opening paragraph", "body": "the body"}
+
+
+def _conflicts(rows: pd.DataFrame) -> dict[str, str]:
+    """For each of two commitments the article gives different figures for (a lead-paragraph row
+    and the body row it names, both drawn), the other's figure and where it is stated."""
+    by_id = rows.set_index("target_id")
+    found = {}
+    for r in rows[rows["source_part"] == "headline"].to_dict("records"):
+        other = r["counterpart_id"]
+        if isinstance(other, str) and other in by_id.index:
+            body = by_id.loc[other]
+            found[r["target_id"]] = f"conflicts with the body's {human_number(body['value'], exact=True)}"
+            found[other] = f"conflicts with the opening paragraph's {human_number(r['value'], exact=True)}"
+    return found
 
 
 def _contradictions(rows: pd.DataFrame) -> str:
@@ -64,8 +79,9 @@ def _contradictions(rows: pd.DataFrame) -> str:
         if isinstance(other, str) and other in by_id.index:
             body = by_id.loc[other]
             notes.append(
-                f" The article gives two figures for one commitment, {r['commitment']} ({_PART['headline']})"
-                f" and {body['commitment']} ({_PART.get(str(body['source_part']), 'body')}): both are drawn."
+                f" The article gives two conflicting figures for one commitment, {r['commitment']}"
+                f" ({_PART['headline']}) and {body['commitment']} ({_PART.get(str(body['source_part']), 'the body')}):"
+                " both are drawn, as conflicting figures."
             )
     return "".join(notes)
 
@@ -93,9 +109,11 @@ def _axis(row) -> str:
     return "percent" if unit == "%" else unit
 
 
-def _draw_targets(ax, rows: pd.DataFrame, colours: dict[str, str]) -> None:
-    """One row per target on a zero-based scale: a bar from 0 to the figure, a range as a hatched
-    bar from its minimum to its maximum, a from→to change as an arrow from the baseline."""
+def _draw_targets(ax, rows: pd.DataFrame, conflicts: dict[str, str]) -> list[str]:
+    """One row per target on a zero-based scale, in the plan's colour: a bar from 0 to an exact
+    figure; a minimum as a lighter bar to the floor with an open-ended mark; a range as a hatched
+    bar from its minimum to its maximum; a from→to change as an arrow from the baseline; two
+    conflicting figures as outlined bars. Returns the ways drawn (:data:`~.style.MARKS` keys)."""
     ends = rows["value_max"].where(rows["comparator"] == "range", rows["value"]).astype(float)
     if rows["unit_label"].iloc[0] == "%" and rows["comparator"].iloc[0] != "increase_by":
         percent_scale(ax, "percent")
@@ -103,22 +121,41 @@ def _draw_targets(ax, rows: pd.DataFrame, colours: dict[str, str]) -> None:
         value_scale(
             ax, room_for_labels(ends.max()), _axis(rows.iloc[0]), integer=rows["unit_kind"].iloc[0] == "count"
         )
+    drawn = []
+    totals = dict(zip(rows["target_id"], rows["commitment"], strict=True))
     for y, r in enumerate(rows.to_dict("records")):
-        colour = colours[str(r["target_kind"])]
         if r["comparator"] == "from_to":
             start, end = float(r["baseline"]), float(r["value"])
-            ax.plot([start, end], [y, y], color=colour, linewidth=2, solid_capstyle="butt")
-            ax.scatter([start], [y], s=40, facecolors="white", edgecolors=colour, linewidths=1.5, zorder=3)
-            ax.scatter([end], [y], s=60, marker=">" if end >= start else "<", color=colour, zorder=3)
+            ax.plot([start, end], [y, y], color=PLAN, linewidth=2, solid_capstyle="butt")
+            ax.scatter([start], [y], s=40, facecolors="white", edgecolors=PLAN, linewidths=1.5, zorder=3)
+            ax.scatter([end], [y], s=60, marker=">" if end >= start else "<", color=PLAN, zorder=3)
             label_at(ax, max(start, end), y, r["commitment"], gap=7)
+            drawn.append("from_to")
             continue
-        ranged = r["comparator"] == "range"
+        ranged, floor = r["comparator"] == "range", r["comparator"] in (">=", ">")
         start = float(r["value_min"]) if ranged else 0.0
-        bars = ax.barh(
-            [y], [ends.iloc[y] - start], left=start, height=0.6, color=colour, hatch="//" if ranged else ""
+        key = (
+            "range" if ranged else "minimum" if floor else "conflict" if r["target_id"] in conflicts else "="
         )
-        label_bars(ax, bars, [r["commitment"]])
+        style = {
+            "range": {"color": PLAN, "hatch": "//"},
+            "minimum": {"color": PLAN_MINIMUM, "edgecolor": PLAN},
+            "conflict": {"color": "white", "edgecolor": PLAN, "linestyle": "--", "linewidth": 1.2},
+        }.get(key, {"color": PLAN})
+        bars = ax.barh([y], [ends.iloc[y] - start], left=start, height=0.6, **style)
+        label = r["commitment"]
+        if r["part_of"] in totals:  # a part drawn beside its total: say so, lest the two be added
+            label = f"{label} (part of the {totals[r['part_of']]})"
+        if key == "conflict":
+            label = f"{label} ({conflicts[r['target_id']]})"
+        if floor:
+            floor_mark(ax, ends.iloc[y], y)
+            label_at(ax, ends.iloc[y], y, label, PLAN_MINIMUM, gap=9)
+        else:
+            label_bars(ax, bars, [label])
+        drawn.append(key)
     rows_axis(ax, list(rows["indicator"]))
+    return drawn
 
 
 @themed
@@ -138,22 +175,24 @@ def plot_action_targets(plan: Plan):
         return empty_figure(title, f"No quantified targets for {name}.", _caption())
     rows["axis"] = [_axis(r) for r in rows.to_dict("records")]
     panels = list(dict.fromkeys(rows["axis"]))
-    fig, axes = new_figure([0.6 + BAR * (rows["axis"] == p).sum() for p in panels])
-    colours = kind_colours()
+    conflicts, drawn = _conflicts(rows), []
+    # a conflict's label, or a part's naming its total, takes two lines
+    tall = rows["target_id"].isin(list(conflicts)) | rows["part_of"].isin(set(rows["target_id"]))
+    fig, axes = new_figure(
+        [0.6 + BAR * (rows["axis"] == p).sum() + 0.15 * (tall & (rows["axis"] == p)).sum() for p in panels]
+    )
     for ax, panel in zip(axes, panels, strict=True):
-        _draw_targets(ax, rows[rows["axis"] == panel].reset_index(drop=True), colours)
-    kind_legend(axes[0], rows["target_kind"].astype(str))
-    return finish(fig, title, _caption(_contradictions(rows) + note), _data(rows))
-
-
-_MARKERS = {"=": ("o", "= exactly"), ">=": (">", "≥ at least"), ">": (">", "> more than")}
+        drawn += _draw_targets(ax, rows[rows["axis"] == panel].reset_index(drop=True), conflicts)
+    marks_legend(axes[0], drawn)
+    notes = _contradictions(rows) + unit_notes(plan, rows["unit_label"]) + note
+    return finish(fig, title, _caption(notes), _data(rows))
 
 
 @themed
 def plot_percentages(plan: Plan):
     """Every percentage of a whole the plan commits to (a share, a coverage, a rate) on one
-    0–100 dot plot, the marker saying its comparator; a range is a hatched bar. Rises stated in
-    percent are not shares: :func:`plot_changes` draws them."""
+    0–100 dot plot: an exact figure a dot, a minimum the open-ended mark every chart gives it,
+    a range a hatched bar. Rises stated in percent are not shares: :func:`plot_changes` draws them."""
     require_plan(plan, "plot_percentages()")
     rows = _commitments(plan)
     rows = rows[(rows["unit_kind"] == "percent") & (rows["comparator"] != "increase_by")]
@@ -163,30 +202,28 @@ def plot_percentages(plan: Plan):
     rows, note = capped(rows.reset_index(drop=True), "percentage targets")
     fig, (ax,) = new_figure([0.6 + 0.45 * len(rows)])  # room for labels of three lines
     percent_scale(ax, "percent")
-    colours = kind_colours()
-    handles, labels = [], []
+    drawn = []
     for y, r in enumerate(rows.to_dict("records")):
-        colour = colours[str(r["target_kind"])]
         if r["comparator"] == "range":
             low, high = float(r["value_min"]), float(r["value_max"])
             label_bars(
                 ax,
-                ax.barh([y], [high - low], left=low, height=0.35, color=colour, hatch="//"),
+                ax.barh([y], [high - low], left=low, height=0.35, color=PLAN, hatch="//"),
                 [r["commitment"]],
             )
-            key, handle = "range", Patch(facecolor=colour, hatch="//", edgecolor="white")
-        else:
-            marker, key = _MARKERS.get(str(r["comparator"]), ("D", str(r["comparator"])))
-            ax.scatter([float(r["value"])], [y], marker=marker, s=70, color=colour, zorder=3)
+            drawn.append("range")
+        elif r["comparator"] in (">=", ">"):
+            floor_mark(ax, float(r["value"]), y)
             label_at(ax, float(r["value"]), y, r["commitment"], gap=8)
-            handle = Line2D([], [], marker=marker, linestyle="", markersize=8, color=colour)
-        if key not in labels:
-            handles.append(handle)
-            labels.append(key)
+            drawn.append("minimum")
+        else:
+            ax.scatter([float(r["value"])], [y], marker="o", s=70, color=PLAN, zorder=3)
+            label_at(ax, float(r["value"]), y, r["commitment"], gap=8)
+            drawn.append("=")
     whole = plan.action_id is None
     names = rows["indicator"] + " (" + rows["action_name"] + ")" if whole else rows["indicator"]
     rows_axis(ax, list(names), 48)
-    legend_above(ax, handles, labels)
+    marks_legend(ax, drawn, dots=True)
     return finish(fig, title, _caption(note), _data(rows))
 
 
@@ -227,11 +264,10 @@ def plot_changes(plan: Plan):
     rows = rows.assign(rise=rises, axis=axes_of, label=labels)
     panels = list(dict.fromkeys(rows["axis"]))
     fig, axes = new_figure([0.6 + BAR * (rows["axis"] == p).sum() for p in panels])
-    colour = kind_colours()["change"]
     for ax, panel in zip(axes, panels, strict=True):
         mine = rows[rows["axis"] == panel]
         value_scale(ax, room_for_labels(mine["rise"].max()), panel)
-        bars = ax.barh(range(len(mine)), mine["rise"], height=0.6, color=colour)
+        bars = ax.barh(range(len(mine)), mine["rise"], height=0.6, color=PLAN)
         label_bars(ax, bars, list(mine["label"]))
         rows_axis(ax, list(mine["indicator"]))
     return finish(fig, title, _caption(note), _data(rows, rise=rows["rise"], rise_axis=rows["axis"]))
@@ -241,50 +277,46 @@ def plot_changes(plan: Plan):
 def plot_composition(plan: Plan):
     """Totals and their parts on one zero-based scale per total (``part_of``: the total, then each
     part with its share of it), and pairs in one unit (``ratio_to``: units completed beside units
-    started, with the ratio)."""
+    started) side by side, without a share: only ``part_of`` says one figure is part of another."""
     require_plan(plan, "plot_composition()")
-    title = "What the totals are made of"
     parts = compositions(plan)
+    paired = bool((parts["kind"] == "pair").any()) if not parts.empty else False
+    title = "Totals with their parts" + (", and figures given side by side" if paired else "")
     if parts.empty:
         return empty_figure(title, "No totals with parts or paired figures in the data.", _caption())
     groups, note = capped(pd.Series(list(dict.fromkeys(parts["group"]))), "totals and pairs", 12)
-    kinds = plan.whole.targets.set_index("target_id")["target_kind"].astype(str)
-    colours = kind_colours()
     drawn = []
     for group in groups:
         mine = parts[parts["group"] == group].reset_index(drop=True)
         unit = mine["unit_label"].iloc[0]
         if mine["kind"].iloc[0] == "parts":
-            rows = [("total", group, float(mine["total"].iloc[0]), quantity(mine["total"].iloc[0], unit))]
+            total = str(mine["group_label"].iloc[0])
+            rows = [(total, group, float(mine["total"].iloc[0]), quantity(mine["total"].iloc[0], unit))]
             for r in mine.to_dict("records"):
                 share = "" if pd.isna(r["percent"]) else f" ({derived(r['percent'], '%')} of the total)"
                 rows.append(
                     (r["label"], r["target_id"], float(r["value"]), quantity(r["value"], unit) + share)
                 )
-            heading = str(mine["group_label"].iloc[0])
+            heading = f"{total}: the total and its parts"
         else:
-            first, second = mine.to_dict("records")
-            ratio = derived(second["percent"], "%")
+            # ratio_to pairs two figures in one unit; it does not say one is part of the other
+            # (units completed this year need not be among those started this year): no share
             rows = [
-                (first["label"], first["target_id"], float(first["value"]), quantity(first["value"], unit)),
-                (
-                    second["label"],
-                    second["target_id"],
-                    float(second["value"]),
-                    f"{quantity(second['value'], unit)} ({ratio})",
-                ),
+                (r["label"], r["target_id"], float(r["value"]), quantity(r["value"], unit))
+                for r in mine.to_dict("records")
             ]
-            heading = f"{second['label']}: {ratio} of {first['label'][:1].lower()}{first['label'][1:]}"
+            first, second = rows[0][0], rows[1][0]
+            heading = f"{first}, and {second[:1].lower()}{second[1:]}: two figures side by side, no share (the article does not say one is part of the other)"
         drawn.append((heading, unit, rows))
     fig, axes = new_figure([0.9 + BAR * len(rows) for _, _, rows in drawn])
     data = []
     for ax, (heading, unit, rows) in zip(axes, drawn, strict=True):
         names, ids, values, labels = zip(*rows, strict=True)
-        face = [GREY if pd.isna(i) else colours[kinds.get(i, "count")] for i in ids]
+        face = [GREY if pd.isna(i) else PLAN for i in ids]
         value_scale(ax, room_for_labels(max(values)), unit, integer=True)
         label_bars(ax, ax.barh(range(len(rows)), values, height=0.6, color=face), labels)
         rows_axis(ax, list(names))
-        ax.set_title(wrap(heading, 70), loc="left")
+        ax.set_title(wrap(heading, 60), loc="left")
         data += [
             {"chart_panel": heading, "row": n, "value": v, "unit": unit, "label": lab}
             for n, _, v, lab in rows
