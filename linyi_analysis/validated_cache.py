@@ -103,6 +103,18 @@ def load(key: str) -> dict | None:
     return tables if isinstance(tables, dict) else None
 
 
+#: Entries kept: each data state (the whole data, each report action's share of it) is one; a
+#: run of the report makes up to eight. The oldest beyond this are removed.
+KEEP = 64
+
+
+def _truncate(directory: Path) -> None:
+    """Remove the entries beyond the :data:`KEEP` newest (by the time each was last written)."""
+    entries = sorted(directory.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[KEEP:]:
+        old.unlink(missing_ok=True)
+
+
 def store(key: str, tables: dict) -> None:
     """Keep the validated tables under ``key`` (silently skipped where the cache cannot be written).
 
@@ -117,6 +129,7 @@ def store(key: str, tables: dict) -> None:
             pickle.dump(tables, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, _entry(key))
         tmp = None
+        _truncate(directory)
     except OSError:
         pass
     finally:

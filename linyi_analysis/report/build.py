@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import sys
 import time
 from collections.abc import Callable
@@ -203,8 +204,9 @@ def code_digest() -> str:
 
 @cache
 def environment_digest() -> str:
-    """SHA-256 of the kernel's interpreter, the versions of :data:`LIBRARIES` and the ``python3``
-    kernelspec jupyter would start (a user's kernelspec may name another interpreter)."""
+    """SHA-256 of the kernel's interpreter, the versions of :data:`LIBRARIES`, the ``python3``
+    kernelspec jupyter would start (a user's kernelspec may name another interpreter) and the
+    IPython configuration files of the environment and the system (a kernel reads them)."""
     from importlib.metadata import PackageNotFoundError, version
 
     from jupyter_core.paths import jupyter_path
@@ -217,8 +219,17 @@ def environment_digest() -> str:
             versions.append(f"{name} {version(name)}")
         except PackageNotFoundError:
             versions.append(f"{name} absent")
+    # IPython's configuration outside the run's own empty profile: the environment's and the system's
+    from IPython.core.application import ENV_CONFIG_DIRS, SYSTEM_CONFIG_DIRS
+
+    config = b"".join(
+        str(p).encode() + b"\0" + p.read_bytes()
+        for d in [*ENV_CONFIG_DIRS, *SYSTEM_CONFIG_DIRS]
+        for p in sorted(Path(d).rglob("*"))
+        if p.is_file()
+    )
     text = "\n".join([sys.executable, sys.version, *versions]).encode()
-    return hashlib.sha256(text + b"\0" + spec).hexdigest()
+    return hashlib.sha256(text + b"\0" + spec + b"\0" + config).hexdigest()
 
 
 def _decide(jobs: list[Job], output: Path, force: bool, progress: Progress = lambda *a, **k: None) -> dict:
@@ -246,9 +257,10 @@ def _decide(jobs: list[Job], output: Path, force: bool, progress: Progress = lam
 
 def _intact(directory: Path, files: dict[str, str]) -> bool:
     """Whether each of ``files`` (relative path → SHA-256) is in ``directory`` with those bytes."""
-    try:
+    try:  # a link, a pipe (opening it would block) or a directory in a file's place: not intact
         return all(
-            not (directory / f).is_symlink() and site.sha256(directory / f) == h for f, h in files.items()
+            stat.S_ISREG(os.lstat(directory / f).st_mode) and site.sha256(directory / f) == h
+            for f, h in files.items()
         )
     except OSError:
         return False
@@ -259,6 +271,8 @@ def _nothing_changed(plans: dict[str, str], output: Path, figures: Path | None, 
     ``figures`` holding each of its charts (it may hold more: a fuller site's)."""
     marker = site.read_marker(output) if output.is_dir() else None
     if not marker or "damaged" in marker or marker.get("html") != html or set(marker["jobs"]) != set(plans):
+        return False
+    if site.leftovers(output):  # a killed run's: the run goes on, to remove them under the lock
         return False
     listed = marker["files"]
     charts = {Path(f).name: h for f, h in listed.items() if f.startswith(f"{FIGURES}/")} if figures else {}

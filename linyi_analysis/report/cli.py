@@ -10,6 +10,7 @@ new site is in place, the output and ``--figures`` are as they were.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -158,6 +159,15 @@ def main(argv: list[str] | None = None) -> int:
         progress.close()
     for warning in result.warnings:  # the site is published; something around it is not right
         _say(f"warning: {warning}")
+    try:
+        _report(args, result)
+    except BrokenPipeError:  # `linyi-report --dry-run | head -2`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # (no error at exit either)
+    return 0
+
+
+def _report(args, result) -> None:
+    """Say what the run did, on stdout."""
     if args.dry_run:
         print("\n".join(result.lines))
     elif args.quiet:
@@ -172,7 +182,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"open {result.output / 'index.html'}")
         if result.charts:
             print(f"updated {len(result.charts)} chart files in {args.figures}")
-    return 0
 
 
 def _print_changes(args) -> int:

@@ -49,15 +49,16 @@ LISTS = {("evidence_searches", "target_ids"): "targets", ("evidence_searches", "
 
 
 def read_data(directory: Path) -> dict[str, bytes]:
-    """The bytes of every table (``*.csv``) of ``directory`` and of the package's descriptors
+    """The bytes of every table of ``directory`` the data package names, and of the package's descriptors
     (:data:`DESCRIPTORS`), by name: the run's snapshot, read once.
 
     Raises :class:`~linyi_analysis.errors.ReportError` naming a file that cannot be read as one
     (a directory, a named pipe, a dangling link): opening a pipe would block.
     """
     files = {}
+    tables = {r["path"] for r in json.loads(package_file("datapackage.json").read_bytes())["resources"]}
     for path in sorted(directory.iterdir()):
-        if path.name.startswith(".") or path.suffix.lower() != ".csv":
+        if path.name not in tables:  # as the loader: another file there is not data
             continue
         try:
             if not stat.S_ISREG(os.stat(path).st_mode):

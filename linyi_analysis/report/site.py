@@ -109,6 +109,11 @@ def check_destinations(output, figures, inputs: dict[str, Path]) -> tuple[Path, 
                 )
         if path.exists() and not path.is_dir():
             raise UsageError(f"{shown} exists and is not a directory")
+        if option == "--output" and os.path.ismount(path):
+            raise UsageError(
+                f"{shown} is a mount point: a new site is put in place by renaming the output, which a "
+                "mount point refuses; name a directory inside it"
+            )
     if out.is_dir():
         strangers, marker = strangers_in(out), read_marker(out)
         if strangers and marker and "damaged" in marker:
@@ -174,6 +179,11 @@ def _beside(output: Path, kind: str) -> list[Path]:
     """Directories a run of this command made beside ``output`` (they hold the marker; never a link)."""
     found = output.parent.glob(f".{glob.escape(output.name)}.linyi-{kind}-*")
     return sorted(p for p in found if not p.is_symlink() and p.is_dir() and (p / MARKER).is_file())
+
+
+def leftovers(output: Path) -> list[Path]:
+    """What killed runs left beside ``output``: build directories, and old sites."""
+    return _beside(output, "old") + _beside(output, "build")
 
 
 def recover(output: Path) -> None:
