@@ -36,9 +36,9 @@ from .loaders import (
     load_targets,
     load_units,
 )
+from .parameters import check_parameters
 from .plan import Plan, load_plan
 from .ratios import derived_ratios, spending_ratios
-from .report.parameters import check_parameters
 from .resources import citation, datapackage
 
 #: Modules of the public API, imported on first use (``la.plots`` imports matplotlib).

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import linyi_analysis as la
-from linyi_analysis.report.parameters import check_parameters
+from linyi_analysis.parameters import check_parameters
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,8 @@ import pytest
 from conftest import PROJECT
 
 import linyi_analysis as la
+from linyi_analysis.parameters import report_actions
 from linyi_analysis.report import stored
-from linyi_analysis.report.parameters import report_actions
 
 NOTEBOOKS = sorted((PROJECT / "notebooks").glob("*.ipynb"))
 #: The notebooks linyi-report runs with papermill parameters (explore.ipynb is the analyst's tour).
@@ -345,10 +345,10 @@ def test_make_test_collects_the_notebooks():
 
 
 def test_report_modules_keep_the_import_light():
-    """The notebooks' first cell imports tables and report.parameters: no heavy library at import."""
+    """The notebooks' first cell imports tables and parameters: no heavy library at import."""
     code = (
         "import sys, linyi_analysis, linyi_analysis.tables, linyi_analysis.report,"
-        " linyi_analysis.report.parameters, linyi_analysis.report.notebooks;"
+        " linyi_analysis.parameters, linyi_analysis.report.notebooks;"
         "heavy = ('matplotlib', 'seaborn', 'papermill', 'nbformat', 'nbconvert', 'nbclient');"
         "print([m for m in heavy if m in sys.modules])"
     )

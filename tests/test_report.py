@@ -23,7 +23,7 @@ from report_site import leftovers, plain_overview, read_until, run_report, site_
 
 import linyi_analysis as la
 from linyi_analysis.delivery import commitments
-from linyi_analysis.report.parameters import report_actions
+from linyi_analysis.parameters import report_actions
 
 pytestmark = pytest.mark.slow
 ACTIONS = report_actions(la.load_plan())

@@ -14,8 +14,8 @@ import pytest
 from conftest import PROJECT
 
 import linyi_analysis as la
-from linyi_analysis import errors
-from linyi_analysis.report import cli, parameters, site
+from linyi_analysis import errors, parameters
+from linyi_analysis.report import cli, site
 from linyi_analysis.report.changes import as_html, as_text, changes
 from linyi_analysis.report.data import read_data
 from linyi_analysis.resources import data_dir

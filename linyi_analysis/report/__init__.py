@@ -1,9 +1,8 @@
 """The report run: execute the notebooks through papermill and publish them as a small site.
 
-Modules, one job each (papermill's own layout is the model):
+Modules, one job each (papermill's own layout is the model). Which actions get a report, and
+the check of a notebook's parameters, belong to the notebooks: :mod:`linyi_analysis.parameters`.
 
-- :mod:`~linyi_analysis.report.parameters` — which actions get a report; checking the values
-  a notebook was given (the notebooks call it in the cell after their ``parameters`` cell);
 - :mod:`~linyi_analysis.report.notebooks` — where the shipped notebooks are;
 - :mod:`~linyi_analysis.report.data` — the data each notebook reads: the run's snapshot, and
   one reduced data package per action (the rows its page needs, and nothing else);

@@ -26,6 +26,7 @@ from functools import cache
 from pathlib import Path
 
 from ..errors import BuildFailed, ParameterError, ReportError
+from ..parameters import report_actions
 from ..plan import Plan, load_plan
 from ..resources import citation
 from ..resources import data_dir as resolve_data_dir
@@ -34,7 +35,6 @@ from . import site
 from .data import digest, packages, read_data, write_data
 from .execute import Job, Pool, default_jobs
 from .notebooks import ACTION_REPORT, OVERVIEW, notebook_dir, notebook_path
-from .parameters import report_actions
 
 SITE_TITLE = "Linyi 2022 livelihood action plan"
 FIGURES = "figures"

@@ -170,11 +170,9 @@ def _report(args, result) -> None:
     """Say what the run did, on stdout."""
     if args.dry_run:
         print("\n".join(result.lines))
-    elif args.quiet:
-        pass
-    elif not result.published:
+    elif not result.published and not args.quiet:
         print(f"nothing changed: {result.output} is up to date; no notebook executed")
-    else:
+    elif not args.quiet:
         what = "executed notebooks" if args.no_html else "reports"
         print(f"published {len(result.executed + result.reused)} {what} to {result.output} in {result.seconds:.1f} s "
               f"(executed: {', '.join(result.executed) or 'none'}; reused: {', '.join(result.reused) or 'none'})")  # fmt: skip

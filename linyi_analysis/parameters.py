@@ -13,8 +13,8 @@ import difflib
 import os
 from pathlib import Path
 
-from ..errors import ParameterError, UnknownAction
-from ..plan import Plan
+from .errors import ParameterError, UnknownAction
+from .plan import Plan
 
 __all__ = ["check_parameters", "report_actions"]
 
@@ -70,7 +70,7 @@ def check_parameters(history=None, /, **declared) -> None:
             f"unknown parameter{'s' * (len(unknown) > 1)} {names}; this notebook's parameters: {', '.join(declared)}"
         )
     if "action" in declared:
-        from ..plan import load_plan
+        from .plan import load_plan
 
         check_action(load_plan(), declared["action"])
     if "figures_dir" in declared:
