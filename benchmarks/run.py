@@ -28,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 ACTIONS = ["key_groups", "employment", "education", "medical", "urban", "rural"]
+#: The notebooks a full run executes: the overview, the explore tour, one report per action.
+NOTEBOOKS = 2 + len(ACTIONS)
 TRIVIAL_SOURCE = "import pandas, matplotlib, seaborn\nmatplotlib.use('Agg')\n"
 #: The floor without seaborn, shown beside the specified floor (the report's kernels import seaborn
 #: for the charts' theme, as the specified floor does): what seaborn's import costs the run.
@@ -157,6 +159,8 @@ def naive_run(out: Path) -> Callable[[], None]:
     lines = [f'set -e; rm -rf "{out}"; mkdir -p "{out}"; export PATH="{BIN}:$PATH"']
     lines.append(f'papermill "{nbs}/overview.ipynb" "{out}/overview.ipynb" --no-progress-bar')
     lines.append(f'jupyter nbconvert --to html --no-input "{out}/overview.ipynb"')
+    lines.append(f'papermill "{nbs}/explore.ipynb" "{out}/explore.ipynb" --no-progress-bar')
+    lines.append(f'jupyter nbconvert --to html --no-input "{out}/explore.ipynb"')
     for a in ACTIONS:
         lines.append(
             f'papermill "{nbs}/action_report.ipynb" "{out}/{a}.ipynb" -p action {a} '
@@ -326,13 +330,13 @@ def main() -> int:
             full, floor, lean_floor = measure_pair(
                 ("report: linyi-report (all, HTML, index)", report_run(jobs, work / "r"), f"--jobs {jobs}"),
                 (
-                    "floor: 7 trivial notebooks, API + HTML",
-                    floor_run(nb, work / "f", 7, jobs),
+                    f"floor: {NOTEBOOKS} trivial notebooks, API + HTML",
+                    floor_run(nb, work / "f", NOTEBOOKS, jobs),
                     f"{jobs} workers",
                 ),
                 (
                     "floor without seaborn (what the kernels import)",
-                    floor_run(lean, work / "fl", 7, jobs),
+                    floor_run(lean, work / "fl", NOTEBOOKS, jobs),
                     f"{jobs} workers",
                 ),
             )
@@ -347,7 +351,7 @@ def main() -> int:
             one_changed = measure(
                 "incremental: one action's evidence changed",
                 incremental_run(work / "i", work / "i-data", True),
-                "overview + 1 report executed",
+                "overview, explore + 1 report executed",
             )
             ratios["nothing changed / floor (goal <= 0.1)"] = nothing / floor
             ratios["one action changed / full run"] = one_changed / full
@@ -364,7 +368,7 @@ def main() -> int:
                 ("report with 2 workers", report_run(2, work / "r2"), "--jobs 2"),
             )
             ratios["1 worker / 2 workers (goal >= 1.7)"] = one / two
-            ratios["seconds per notebook, 1 worker"] = one / 7
+            ratios["seconds per notebook, 1 worker"] = one / NOTEBOOKS
         if "load" not in skip:
             print("library load", flush=True)
             la = measure(

@@ -199,7 +199,7 @@ def track(
     for col in [
         c for c in COLUMNS if c not in ("status", "committed_value", "evidence_value", "repost_only")
     ]:
-        out[col] = out[col].fillna("").astype("str")
+        out[col] = out[col].astype("object").fillna("").astype("str")  # (an empty frame's are float64)
     return out.reset_index(drop=True)
 
 

@@ -58,13 +58,16 @@ def existing(tmp_path) -> Path:
 def test_full_run_writes_the_whole_site(site):
     root, proc = site
     reports = root / "reports"
-    expected = {"index.html", "overview.html", "overview.ipynb", "figures", "data", ".linyi-report.json"}
+    expected = {"index.html", "overview.html", "overview.ipynb", "explore.html", "explore.ipynb"}
+    expected |= {"figures", "data", ".linyi-report.json"}
     expected |= {f"{a}.{ext}" for a in ACTIONS for ext in ("html", "ipynb")}
     assert {p.name for p in reports.iterdir()} == expected
     assert leftovers(root) == [], "no build directory or old site may remain"
-    assert f"published {1 + len(ACTIONS)} reports to" in proc.stdout
+    assert f"published {2 + len(ACTIONS)} reports to" in proc.stdout
     # progress, one line per notebook (stderr is not a terminal here)
-    assert sorted(re.findall(r"^(\w+) \(\d+\.\d s\)$", proc.stderr, re.M)) == sorted(["overview", *ACTIONS])
+    assert sorted(re.findall(r"^(\w+) \(\d+\.\d s\)$", proc.stderr, re.M)) == sorted(
+        ["overview", "explore", *ACTIONS]
+    )
     assert site_problems(reports, PROJECT / "data") == []
     # the data the site was made from, for readers and for the next run's "changes since"
     assert {p.name: p.read_bytes() for p in (reports / "data").iterdir()} == {
@@ -154,7 +157,7 @@ def test_executed_notebooks_name_no_temporary_path(site):
         text = path.read_text()
         assert not build_dir.search(text), path.name
         nb = nbformat.reads(text, as_version=4)
-        assert nb.metadata.papermill.input_path in ("overview.ipynb", "action_report.ipynb")
+        assert nb.metadata.papermill.input_path in ("overview.ipynb", "explore.ipynb", "action_report.ipynb")
         assert nb.metadata.papermill.output_path == path.name
 
 
@@ -184,7 +187,7 @@ def test_index_links_every_report_with_its_numbers(site):
     reports = root / "reports"
     html = (reports / "index.html").read_text()
     hrefs = re.findall(r'href="([^"]+)"', html)
-    assert {f"{a}.html" for a in ["overview", *ACTIONS]} <= set(hrefs)
+    assert {f"{a}.html" for a in ["overview", "explore", *ACTIONS]} <= set(hrefs)
     hrefs.remove(SOURCE_URL)  # the source article, as a link
     for href in hrefs:
         assert (reports / href).is_file(), f"index.html links {href}, which is missing"
@@ -350,7 +353,7 @@ def test_an_interrupted_run_leaves_the_site_as_it_was(existing, signum):
         text=True,
         env=environ,
     )
-    assert proc.stderr.readline().startswith("running 3 notebooks")
+    assert proc.stderr.readline().startswith("running 4 notebooks")
     read_until(proc.stderr, r"^\w+ \(\d+\.\d s\)")  # one notebook done: kernels are running the next ones
     proc.send_signal(signum)
     rest = proc.stderr.read()
@@ -371,7 +374,7 @@ def test_a_new_run_replaces_the_whole_site(site, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == proc.stderr == "", "--quiet prints nothing"
     assert {p.name for p in reports.iterdir()} == {
-        "overview.ipynb", "rural.ipynb", "figures", "data", ".linyi-report.json"
+        "overview.ipynb", "explore.ipynb", "rural.ipynb", "figures", "data", ".linyi-report.json"
     }  # fmt: skip
     assert leftovers(tmp_path) == []
     # the same notebook, run again on the same data, gives the same outputs

@@ -154,7 +154,7 @@ def test_every_page_reads_without_sideways_scroll_empty_tables_or_ids(browser, r
         if empty:
             problems.append(f"{html.name}: tables without rows {empty}")
         ids = ID.findall(URL.sub("", tab.evaluate("document.body.innerText")))
-        if ids:
+        if ids and html.name != "explore.html":  # the analyst's tour shows its code: column names
             problems.append(f"{html.name}: ids {sorted(set(ids))}")
     context.close()
     assert problems == []
@@ -213,7 +213,7 @@ def test_the_index_counts_equal_the_pages_and_the_charts(page, reference_site):
     counts = _table(page, "Searched up to")
     assert sum(int(n) for row in counts["rows"] for n in row[1:-1]) == 42
     assert _charted(figures / "delivery.csv") == 42
-    for action in [a for a in index if a != "overview"]:
+    for action in [a for a in index if a not in ("overview", "explore")]:
         numbers = index[action]
         page.goto((site / f"{action}.html").resolve().as_uri(), wait_until="load")
         at_a_glance = _table(page, "Official facts")

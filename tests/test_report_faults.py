@@ -44,10 +44,10 @@ SEED = int(os.environ.get("LINYI_FAULT_SEED", "2022"))
 #: The killed runs build the overview and these actions, two notebooks at a time.
 ACTIONS = ["medical", "rural"]
 SITE_FILES = {"index.html", "figures", "data", ".linyi-report.json"} | {
-    f"{n}.{x}" for n in ["overview", *ACTIONS] for x in ("html", "ipynb")
+    f"{n}.{x}" for n in ["overview", "explore", *ACTIONS] for x in ("html", "ipynb")
 }
 MEDICAL_SITE = {"index.html", "figures", "data", ".linyi-report.json"} | {
-    f"{n}.{x}" for n in ("overview", "medical") for x in ("html", "ipynb")
+    f"{n}.{x}" for n in ("overview", "explore", "medical") for x in ("html", "ipynb")
 }
 
 
@@ -63,9 +63,9 @@ class KillPoint:
         return f"{self.signum.name}-after-{self.after}+{self.delay:.2f}s-seed{SEED}"
 
 
-#: Events of a run a kill point may follow: the process started; "running 3 notebooks" (the lock
+#: Events of a run a kill point may follow: the process started; "running 4 notebooks" (the lock
 #: held, kernels starting); "medical (2.1 s)" (the first notebook done, the others running).
-EVENTS = {"start": None, "running": r"^running 3 notebooks", "first-done": r"^\w+ \(\d+\.\d s\)"}
+EVENTS = {"start": None, "running": r"^running 4 notebooks", "first-done": r"^\w+ \(\d+\.\d s\)"}
 
 
 #: Seconds after the process starts before the command handles signals itself: Python's start-up
@@ -216,6 +216,7 @@ def test_a_killed_run_loses_nothing_and_leaves_nothing(point, earlier_run, edite
         assert after.returncode == 0, after.stderr
         assert {p.name for p in reports.iterdir()} == {
             "overview.ipynb",
+            "explore.ipynb",
             "medical.ipynb",
             "figures",
             "data",
@@ -292,7 +293,7 @@ def test_two_runs_started_together_take_turns(earlier_run, edited_data, tmp_path
         assert tree_hashes(reports) == reports_before
     outcomes = [proc.communicate(timeout=300) for proc in (one, two)]
     assert [one.returncode, two.returncode] == [0, 0], [err for _, err in outcomes]
-    assert all("published 2 reports to" in out for out, _ in outcomes)
+    assert all("published 3 reports to" in out for out, _ in outcomes)
     assert {p.name for p in reports.iterdir()} == MEDICAL_SITE
     assert site_problems(reports) == [], "pages, notebooks and charts all from one run"
     assert site_digest(reports) in (data_sha256(shipped_data()), data_sha256(edited_data))
@@ -319,6 +320,8 @@ def notebooks_with(tmp_path: Path, code: str, *, plain_overview: bool) -> tuple[
             nbformat.v4.new_code_cell('figures_dir: str = ""', metadata={"tags": ["parameters"]})
         ]
         nbformat.write(overview, notebooks / "overview.ipynb")
+        overview.cells = [nbformat.v4.new_markdown_cell("The tour, in short.")]
+        nbformat.write(overview, notebooks / "explore.ipynb")
     return notebooks, params + 2
 
 

@@ -36,9 +36,9 @@ pytestmark = pytest.mark.slow
 ACTIONS = ["medical", "urban"]
 #: (table, row, column, new value, the notebooks that must execute, what the index then says)
 STEPS = [
-    ("evidence_searches", "search_parks", "searched_on", "2026-12-01", {"overview", "urban"}, "search_parks: searched_on"),
-    ("evidence", "spend_amount_2014h1", "value", "15160000001", {"overview", "medical"}, "spend_amount_2014h1: value"),
-    ("targets", "med_key_specialties", "value", "61", {"overview", *ACTIONS}, "med_key_specialties: value"),
+    ("evidence_searches", "search_parks", "searched_on", "2026-12-01", {"overview", "explore", "urban"}, "search_parks: searched_on"),
+    ("evidence", "spend_amount_2014h1", "value", "15160000001", {"overview", "explore", "medical"}, "spend_amount_2014h1: value"),
+    ("targets", "med_key_specialties", "value", "61", {"overview", "explore", *ACTIONS}, "med_key_specialties: value"),
 ]  # fmt: skip
 #: The only fields two runs' executed notebooks may differ in: when each ran and how long it took.
 NOTEBOOK_TIMING = [
@@ -107,7 +107,7 @@ def steps(tmp_path_factory):
         plan = dry_run("--output", root / "site", "--figures", root / "figures", *common)
         run = run_report("--output", root / "site", "--figures", root / "figures", *common, force=False)
         fresh, forced = root / f"fresh-{i}", None
-        if STEPS[i][4] != {"overview", *ACTIONS}:
+        if STEPS[i][4] != {"overview", "explore", *ACTIONS}:
             forced = run_report(
                 "--output", fresh / "site", "--figures", fresh / "figures", *common, force=True
             )
@@ -122,7 +122,7 @@ def steps(tmp_path_factory):
 
 
 def test_the_first_run_executes_every_notebook(steps):
-    assert executed(steps[0]["run"]) == {"overview", *ACTIONS}
+    assert executed(steps[0]["run"]) == {"overview", "explore", *ACTIONS}
 
 
 @pytest.mark.parametrize("step", range(1, len(STEPS) + 1), ids=[f"{s[0]}.{s[1]}.{s[2]}" for s in STEPS])
@@ -134,7 +134,7 @@ def test_an_edit_executes_what_it_changes_and_the_site_is_a_fresh_one(steps, ste
     assert said in s["index"], "the index names the edited row and column"
     if s["forced"] is None:
         return  # every notebook executed: this was a --force run
-    assert executed(s["forced"]) == {"overview", *ACTIONS}
+    assert executed(s["forced"]) == {"overview", "explore", *ACTIONS}
     fresh_site, fresh_figures = tree_hashes(s["fresh"] / "site"), tree_hashes(s["fresh"] / "figures")
     assert set(s["site"]) == set(fresh_site)
     differ = sorted(f for f in s["site"] if s["site"][f] != fresh_site[f] and not f.endswith(".ipynb"))

@@ -47,7 +47,7 @@ def test_a_kernels_own_stderr_never_reaches_the_terminal(tmp_path, run_env):
         env=run_env,
     )
     assert loud.returncode == 0, loud.stderr
-    assert "KERNEL-STDERR-LINE" not in loud.stderr and loud.stderr.startswith("running 2 notebooks"), (
+    assert "KERNEL-STDERR-LINE" not in loud.stderr and loud.stderr.startswith("running 3 notebooks"), (
         loud.stderr
     )
 
@@ -55,7 +55,7 @@ def test_a_kernels_own_stderr_never_reaches_the_terminal(tmp_path, run_env):
 def test_quiet_prints_one_line_per_failed_notebook(tmp_path, run_env):
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
-    for name in ("overview.ipynb", "action_report.ipynb"):
+    for name in ("overview.ipynb", "explore.ipynb", "action_report.ipynb"):
         nb = nbformat.v4.new_notebook()
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nb.cells = [nbformat.v4.new_code_cell("raise RuntimeError('broken on purpose')")]
@@ -65,7 +65,11 @@ def test_quiet_prints_one_line_per_failed_notebook(tmp_path, run_env):
     done = run_report(*args, cwd=tmp_path, env=run_env)
     assert done.returncode == 1 and done.stdout == ""
     lines = done.stderr.splitlines()
-    assert len(lines) == 2, done.stderr
-    assert sorted(line.split()[2] for line in lines) == ["action_report.ipynb", "overview.ipynb"]
+    assert len(lines) == 3, done.stderr
+    assert sorted(line.split()[2] for line in lines) == [
+        "action_report.ipynb",
+        "explore.ipynb",
+        "overview.ipynb",
+    ]
     assert all("RuntimeError: broken on purpose" in line for line in lines)
     assert not site.exists()

@@ -381,6 +381,7 @@ def test_dry_run_and_changes_write_nothing_and_say_what_they_find(tmp_path, caps
     assert cli.main(["--dry-run", "--output", "new", "--figures", "figs", "--action", "urban"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "overview  execute  not in the site",
+        "explore   execute  not in the site",
         "urban     execute  not in the site",
     ]
     assert tree(tmp_path) == before and sorted(p.name for p in tmp_path.iterdir()) == ["data", "site"]

@@ -2,7 +2,7 @@
 
 1. Where the run may write is checked, then the data is read once (the run's snapshot, which
    every notebook reads) and validated: bad data stops the run before anything starts.
-2. Each job (the overview; one ``action_report`` per action) gets its data (the snapshot; the
+2. Each job (the overview, the explore tour; one ``action_report`` per action) gets its data (the snapshot; the
    action's package, :mod:`.data`) and a key over everything that decides its files
    (:func:`job_inputs`). A job the current site's marker holds with that key, its files intact,
    is reused from the site; the others execute. All reused, nothing else to do: the run ends.
@@ -34,7 +34,7 @@ from . import changes as changelog
 from . import site
 from .data import digest, packages, read_data, write_data
 from .execute import Job, Pool, default_jobs
-from .notebooks import ACTION_REPORT, OVERVIEW, notebook_dir, notebook_path
+from .notebooks import ACTION_REPORT, EXPLORE, OVERVIEW, notebook_dir, notebook_path
 
 SITE_TITLE = "Linyi 2022 livelihood action plan"
 FIGURES = "figures"
@@ -96,7 +96,7 @@ def build(options: Options, progress: Progress = lambda event, **info: None) -> 
     started = time.perf_counter()
     try:
         source = resolve_data_dir(options.data_dir)
-        books = {n: notebook_path(n, options.notebooks) for n in (OVERVIEW, ACTION_REPORT)}
+        books = {n: notebook_path(n, options.notebooks) for n in (OVERVIEW, EXPLORE, ACTION_REPORT)}
     except (RuntimeError, OSError) as err:  # a missing notebook, a symbolic link loop
         raise ReportError(f"{err}") from None
     if not source.is_dir():
@@ -107,7 +107,7 @@ def build(options: Options, progress: Progress = lambda event, **info: None) -> 
     plan = load_plan(source)  # DataValidationError: nothing started, nothing written
     if read_data(source) != files:  # every notebook reads ``files``: they must be what was validated
         raise ReportError(f"the data in {source} changed while the run read it; run again")
-    data = {"overview": files, **packages(files, _chosen(options.actions, plan))}
+    data = {"overview": files, "explore": files, **packages(files, _chosen(options.actions, plan))}
     jobs = _jobs(plan, data, books, options.html)
     plans = _decide(jobs, output, options.force, progress)
     width = max(len(j.name) for j in jobs)
@@ -164,10 +164,20 @@ def _chosen(requested: list[str] | None, plan: Plan) -> list[str]:
 
 
 def _jobs(plan: Plan, data: dict[str, dict[str, bytes]], books: dict, html: bool) -> list[Job]:
-    """The overview and one report per action (``data``: what each reads), each with its key."""
+    """The overview, the analyst's tour and one report per action (``data``: what each reads),
+    each with its key."""
     names = dict(zip(plan.actions["action_id"].astype(str), plan.actions["name"], strict=True))
-    jobs = [Job("overview", books[OVERVIEW], {"figures_dir": FIGURES}, f"{SITE_TITLE}: overview")]
-    for action in list(data)[1:]:
+    jobs = [
+        Job("overview", books[OVERVIEW], {"figures_dir": FIGURES}, f"{SITE_TITLE}: overview"),
+        Job(
+            "explore",
+            books[EXPLORE],
+            {},
+            f"{SITE_TITLE}: explore the data with pandas and seaborn",
+            code=True,
+        ),
+    ]
+    for action in [a for a in data if a in names]:
         parameters = {"action": action, "figures_dir": FIGURES}
         jobs.append(Job(action, books[ACTION_REPORT], parameters, f"{SITE_TITLE}: {names[action]}"))
     return [replace(j, provenance=job_inputs(j, data[j.name], html)) for j in jobs]
@@ -338,7 +348,7 @@ def _write(build_dir: Path, files, jobs: list[Job], job_files, plan: Plan, outpu
     if html:
         from .index import Entry, headlines, render
 
-        numbers, entries = headlines(plan, [j.name for j in jobs[1:]]), []
+        numbers, entries = headlines(plan, [j.name for j in jobs[2:]]), []
         for job in jobs:
             links = [("report", f"{job.name}.html"), ("notebook", f"{job.name}.ipynb")]
             for f in [f for f in job_files[job.name] if f.endswith(".png")]:

@@ -3,8 +3,7 @@
 A site carries a copy of the data it was built from (``data/``). :func:`changes` compares it
 with the current data, table by table of the data package, rows matched by their primary key
 (a table without one: by the whole row): rows added, removed, and changed (each column, old →
-new); any other data file (``datapackage.json``, ``source.json``) that changed; and the
-delivery statuses that changed. :func:`as_text` gives it for a terminal or a mail
+new); and the delivery statuses that changed. :func:`as_text` gives it for a terminal or a mail
 (``linyi-report --changes``), :func:`as_html` for the top of ``index.html``.
 """
 
@@ -56,9 +55,6 @@ def changes(site: Path, data_dir: Path) -> list[tuple[str, list[str]]]:
                 )
         if lines:
             out.append((f"{path} ({len(lines)})", lines))
-    others = sorted(n for n in set(old) | set(new) if n.endswith(".json") and old.get(n) != new.get(n))
-    if others:
-        out.append(("Other data files changed", others))
     statuses = _statuses(site / "data", data_dir)
     if statuses:
         out.append((f"Delivery statuses changed ({len(statuses)})", statuses))

@@ -36,6 +36,7 @@ class Job:
     title: str = ""
     data: Path | None = None
     provenance: dict = field(default_factory=dict)
+    code: bool = False  # its page shows the code cells
 
     def describe(self) -> str:
         """``action_report.ipynb (action='medical')``: the notebook and its parameters, for messages."""
@@ -94,7 +95,7 @@ def run_job(job: Job, out: Path, *, html: bool = True, timeout: int | None = Non
     if html:
         from .html import to_html
 
-        (out / f"{job.name}.html").write_text(to_html(nb, job.title), encoding="utf-8")
+        (out / f"{job.name}.html").write_text(to_html(nb, job.title, code=job.code), encoding="utf-8")
     return time.perf_counter() - start
 
 
@@ -151,7 +152,7 @@ class Pool:
         if self.html:
             from .html import exporter
 
-            exporter()
+            exporter(), exporter(code=True)
         context = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         self._executor = ProcessPoolExecutor(
             self.workers,

@@ -50,15 +50,15 @@ TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
 
 
 @cache
-def exporter():
-    """The process's one HTML exporter: code cells and prompts hidden, the template above."""
+def exporter(code: bool = False):
+    """The process's HTML exporter: prompts hidden, code cells too unless ``code``, the template above."""
     import jinja2
     from nbconvert import HTMLExporter
 
     return HTMLExporter(
         extra_loaders=[jinja2.DictLoader({TEMPLATE_NAME: TEMPLATE})],
         template_file=TEMPLATE_NAME,
-        exclude_input=True,
+        exclude_input=not code,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         anchor_link_text="",
@@ -75,9 +75,10 @@ def _config():
     return config
 
 
-def to_html(nb, title: str, index_href: str | None = "index.html") -> str:
-    """The page for executed notebook ``nb``, titled ``title``, linking back to ``index_href``."""
-    body, _ = exporter().from_notebook_node(
+def to_html(nb, title: str, index_href: str | None = "index.html", code: bool = False) -> str:
+    """The page for executed notebook ``nb``, titled ``title``, linking back to ``index_href``;
+    with its code cells if ``code`` (the analyst's tour: code to copy)."""
+    body, _ = exporter(code).from_notebook_node(
         nb, resources={"metadata": {"name": title}, "linyi_index": index_href}
     )
     return body

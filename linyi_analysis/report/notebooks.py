@@ -12,6 +12,8 @@ from pathlib import Path
 
 #: The overview notebook, run once per report run.
 OVERVIEW = "overview.ipynb"
+#: The analyst's tour of the tidy frames with seaborn, run once per report run.
+EXPLORE = "explore.ipynb"
 #: The per-action notebook, run once per action with papermill parameters.
 ACTION_REPORT = "action_report.ipynb"
 
