@@ -3,15 +3,17 @@
 >>> import linyi_analysis as la
 >>> plan = la.load_plan()                      # every table, validated, loaded once
 >>> medical = plan.action("medical")           # the plan cut to one action
->>> medical.targets.shape                      # tidy frames: one row per commitment
+>>> medical.targets.shape                      # tidy frames: one row per target of the article
 (4, 30)
 >>> d = la.describe("delivery")                # any frame's columns: dtype, unit, meaning
 >>> d.set_index("column").at["status", "dtype"]
 'category'
 
 Frames: ``plan.targets``, ``plan.measures``, ``plan.evidence`` (any table: ``plan.table(name)``),
-``la.derived_ratios(plan)``, ``la.spending_ratios(plan)`` and ``plan.delivery(as_of=...)``: ids
-and codes categorical (holding only the values in the frame), figures ``Float64``, text ``str``,
+``la.derived_ratios(plan)``, ``la.spending_ratios(plan)`` and ``plan.delivery(as_of=...)``:
+codes and the ids of the article's structure (actions, measures, units, kinds, statuses)
+categorical, holding only the values in the frame (``.astype(str)`` to compare two frames), the ids
+of rows (targets, facts, ratios) ``str``, figures ``Float64``, text ``str``,
 every period with ``period_start`` and ``period_end`` dates; they go to seaborn as they are.
 ``la.tables`` gives tables for reading, ``la.plots`` the report's charts.
 

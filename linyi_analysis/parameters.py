@@ -61,7 +61,8 @@ def check_parameters(history=None, /, **declared) -> None:
     # papermill runs its cell just before this one; the latest is the run's (an earlier one, in
     # an interactive session, was another run's).
     injected = [cell for cell in history if cell.startswith(_INJECTED)][-1:]
-    given = [name for cell in injected for name in _assigned(cell)]
+    # (papermill's --inject-paths adds its own PAPERMILL_* names: not the user's)
+    given = [name for cell in injected for name in _assigned(cell) if not name.startswith("PAPERMILL_")]
     unknown = [name for name in given if name not in declared]
     if unknown:
         near = {n: difflib.get_close_matches(n, declared, 1) for n in unknown}

@@ -142,6 +142,19 @@ def test_an_undeclared_parameter_stops_the_run():
     assert "this notebook's parameters: action, figures_dir" in message
 
 
+def test_papermills_own_injected_paths_are_not_the_users_parameters():
+    """`papermill --inject-paths` assigns PAPERMILL_INPUT_PATH and PAPERMILL_OUTPUT_PATH."""
+    injected = [
+        '# Parameters\naction = "medical"\nPAPERMILL_INPUT_PATH = "a.ipynb"\nPAPERMILL_OUTPUT_PATH = "b"\n'
+    ]
+    check_parameters(injected, action="medical", figures_dir="")
+
+
+def test_a_notebook_without_parameters_refuses_any():
+    with pytest.raises(la.ParameterError, match=r"unknown parameter 'action'; this notebook's parameters: $"):
+        check_parameters(['# Parameters\naction = "medical"\n'])
+
+
 def test_declared_parameters_pass_and_only_the_latest_papermill_cell_counts():
     history = ["# Parameters\nactoin = 1\n", "x = 1", '# Parameters\naction = "medical"\n']
     check_parameters(history, action="medical", figures_dir="")

@@ -44,7 +44,7 @@ def parser(quiet: bool = False) -> argparse.ArgumentParser:
     """The command's arguments (``quiet``: usage errors in one line)."""
     p = _Parser(
         prog=PROG,
-        description="Run the overview notebook and one action_report notebook per action through papermill, "
+        description="Run the overview, the explore tour and one action_report notebook per action through papermill, "
         "and publish the executed notebooks, HTML pages (code hidden), charts, the data and an index.html. "
         "A notebook whose inputs did not change since the site was built is not run again: its files are "
         "reused. The new site is built beside the output and put in place at once, only when every "
@@ -53,7 +53,7 @@ def parser(quiet: bool = False) -> argparse.ArgumentParser:
     flag = {"action": "store_true"}
     options = [
         ("--action", {"action": "append", "metavar": "ID"}, "report on this action only (repeatable; "
-         "default: every action); the overview is always built"),
+         "default: every action); the overview and the tour are always built"),
         ("--output", {"type": Path, "default": Path("reports"), "metavar": "DIR"}, "the site (default: "
          "reports). It is replaced only if it is missing, empty or a site linyi-report wrote (its "
          ".linyi-report.json lists every file); a symbolic link is followed. One that holds other files, "
@@ -68,7 +68,7 @@ def parser(quiet: bool = False) -> argparse.ArgumentParser:
         ("--timeout", {"type": _positive, "default": 600, "metavar": "SECONDS"}, "fail a "
          "notebook whose cell runs longer than this (a whole number, at least 1; default 600)"),
         ("--notebooks", {"type": Path, "metavar": "DIR"}, "run the notebooks in DIR (overview.ipynb, "
-         "action_report.ipynb) instead of the shipped ones"),
+         "explore.ipynb, action_report.ipynb) instead of the shipped ones"),
         ("--data-dir", {"type": Path, "metavar": "DIR"}, "read the tables from DIR (default: "
          "$LINYI_DATA_DIR, else the package's data)"),
         ("--no-wait", flag, "if another run is writing the same output, stop (exit 75) instead of waiting"),
