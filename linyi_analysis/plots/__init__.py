@@ -54,7 +54,11 @@ from each chart, on the plan and on each action's cut.
     for parts of a year are said to be so over the chart.
 11. **Data beside the chart.** :func:`save_figure` writes ``name.png``, ``name.svg`` and
     ``name.csv``, the rows the chart drew (:attr:`Chart.data`), as Our World in Data's grapher
-    offers a chart's data.
+    offers a chart's data: names first (action, indicator), then figures; whole numbers without
+    ``.0``; a derived value (a share, a rise, a difference or a delivered figure in percent)
+    rounded to one decimal, as the tables write a derived share (``44.4``, never
+    ``44.44444444444444``). Ids (``target_id``, ``fact_id``) come last, after the names, as keys
+    to the package's own tables for a user who joins them.
 12. **Same data, same bytes**: PNG, SVG and CSV are byte-identical from run to run.
 
 The look is seaborn's ``whitegrid`` style and ``notebook`` context (font scale 0.8), taken from

@@ -20,6 +20,7 @@ from .style import (
     REPORTED,
     STATUS_COLOURS,
     capped,
+    derived_column,
     drawable,
     empty_figure,
     evidence_sources,
@@ -188,7 +189,7 @@ def _delivered(ax, plan: Plan, decided: pd.DataFrame, names: dict[str, str]) -> 
             "counted": measured,
             "commitment": decided["commitment"].to_numpy(),
             "figure": decided["evidence_figure"].to_numpy(),
-            "percent_of_commitment": pd.array(shares, dtype="Float64"),
+            "percent_of_commitment": derived_column(shares).array,
         }
     )
 

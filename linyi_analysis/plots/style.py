@@ -154,8 +154,29 @@ def finish(fig: Chart, title: str, caption: str, data: pd.DataFrame) -> Chart:
     fig.set_size_inches(width, height + CAPTION_LINE * (text.count("\n") + 1))
     for ax in fig.axes:
         ax.xaxis.get_major_ticks(1), ax.yaxis.get_major_ticks(1)
-    fig.data = data.reset_index(drop=True)
+    fig.data = tidy(data)
     return fig
+
+
+#: Decimals a derived value (a share, a rise, a difference in percent) keeps in a chart's data,
+#: as the tables write a derived share (to 0.1): a CSV reader gets 44.4, never 44.44444444444444.
+DERIVED_DECIMALS = 1
+
+
+def derived_column(values) -> pd.Series:
+    """A derived value's column as a chart's data writes it: rounded to :data:`DERIVED_DECIMALS`."""
+    return pd.Series(values, dtype="Float64").round(DERIVED_DECIMALS)
+
+
+def tidy(data: pd.DataFrame) -> pd.DataFrame:
+    """A chart's rows as a reader wants them in its CSV: a column of whole numbers written without
+    ``.0`` (``47300``, not ``47300.0``); other numbers as the chart computed them."""
+    data = data.reset_index(drop=True)
+    for column in data.columns:
+        values = data[column]
+        if pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all():
+            data[column] = values.astype("Int64")
+    return data
 
 
 def empty_figure(title: str, message: str, caption: str) -> Chart:

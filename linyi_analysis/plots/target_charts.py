@@ -21,6 +21,7 @@ from .style import (
     PLAN,
     PLAN_MINIMUM,
     capped,
+    derived_column,
     empty_figure,
     finish,
     floor_mark,
@@ -270,7 +271,12 @@ def plot_changes(plan: Plan):
         bars = ax.barh(range(len(mine)), mine["rise"], height=0.6, color=PLAN)
         label_bars(ax, bars, list(mine["label"]))
         rows_axis(ax, list(mine["indicator"]))
-    return finish(fig, title, _caption(note), _data(rows, rise=rows["rise"], rise_axis=rows["axis"]))
+    return finish(
+        fig,
+        title,
+        _caption(note),
+        _data(rows, rise=derived_column(rows["rise"]).array, rise_axis=rows["axis"]),
+    )
 
 
 @themed

@@ -1,0 +1,56 @@
+"""What reader review 2 (2026-12-04) found in the charts, read back from each Figure and the CSV
+written beside it. Expected values are literals from the data files or worked by hand."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pytest
+
+import linyi_analysis as la
+from linyi_analysis import plots
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return la.load_plan()
+
+
+@pytest.fixture(scope="module")
+def written(plan, tmp_path_factory):
+    """Every chart's CSV as written, by name: rows of strings."""
+    out = tmp_path_factory.mktemp("figures")
+    for name, fig in plots.figures(plan).items():
+        fig.data.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
+    return {p.stem: list(csv.DictReader(p.open(encoding="utf-8"))) for p in out.glob("*.csv")}
+
+
+def test_csv_derived_values_are_rounded_to_one_decimal(written):
+    # review 2, item 18: 44.44444444444444, 118.88111888111888, 0.7250000000000001
+    overview = {r["action"]: r["quantified_percent"] for r in written["overview"]}
+    assert overview["Protection of key groups"] == "44.4"  # 4 of 9
+    assert overview["Medical services for the public"] == "28.6"  # 2 of 7
+    parks = next(r for r in written["delivery_urban"] if r["figure"] == "170 parks")
+    assert parks["percent_of_commitment"] == "118.9"  # 170 / 143
+    households = next(r for r in written["corroboration"] if r["official_value"] == "36261")
+    assert households["relative_difference_percent"] == "0.7"  # 261 / 36,000
+    veterans = next(r for r in written["changes"] if r["indicator"].startswith("Subsidy standard"))
+    assert veterans["rise"] == "11.1"  # 500 / 4,500
+
+
+def test_csv_has_no_float_noise_and_whole_numbers_without_point_zero(written):
+    for name, rows in written.items():
+        for row in rows:
+            for column, cell in row.items():
+                assert not re.fullmatch(r"-?\d+\.\d{2,}", cell or ""), (name, column, cell)
+    rural = {r["indicator"]: r["value"] for r in written["action_rural"]}
+    assert rural["Households converted to clean heating"] == "159000"
+
+
+def test_csv_ids_only_after_the_names(written):
+    for name, rows in written.items():
+        columns = list(rows[0])
+        ids = [c for c in columns if c.endswith("_id")]
+        if ids:
+            assert columns.index(ids[0]) > columns.index("indicator"), name
