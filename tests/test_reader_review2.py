@@ -54,3 +54,17 @@ def test_csv_ids_only_after_the_names(written):
         ids = [c for c in columns if c.endswith("_id")]
         if ids:
             assert columns.index(ids[0]) > columns.index("indicator"), name
+
+
+def test_spending_floor_marks_sit_at_the_end_of_their_period(plan):
+    # review 2, item 17: the △ at mid-period (2014.5, 2022.5) read as measured points
+    fig = plots.plot_spending_share(plan)
+    (ax,) = fig.axes
+    tips = sorted(
+        (round(float(x), 3), float(y))
+        for line in ax.get_lines()
+        if line.get_marker() == "^"
+        for x, y in zip(line.get_xdata(), line.get_ydata(), strict=True)
+    )
+    # the earlier goal is 2012–2016 at >= 60%, the plan floor 2022 at >= 80% (data/evidence.csv, the article)
+    assert tips == [(2017.0, 60.0), (2023.0, 80.0)]  # the end of each period

@@ -18,7 +18,9 @@ from each chart, on the plan and on each action's cut.
    maximum on that scale; a change from→to is an arrow from the baseline (hollow dot) to the new
    level. A minimum (``≥``, ``>``) is open-ended, the same way in every chart: a hollow triangle
    at the floor pointing to larger values (▷; △ on a vertical scale), at the end of a bar in the
-   plan's lighter blue, or alone in a dot plot; an exact figure is a solid bar or a filled dot.
+   plan's lighter blue, or alone in a dot plot; a floor over time (a period's minimum) is a line
+   across its period with the △ at the line's end, never mid-period, where it would read as a
+   measured point; an exact figure is a solid bar or a filled dot.
    The legend names each way drawn ("minimum: at least this (▷)").
 4. **A commitment is drawn once**, by the tracker's definition
    (:func:`linyi_analysis.delivery.commitments`): a lead-paragraph row with the same figure as

@@ -258,7 +258,7 @@ def plot_spending_share(plan: Plan):
     ]
     caption = (
         f"Sources: plan floor, {plan_source()}; shares and the earlier goal, {sources or 'none'}. "
-        "Filled: a full year; hollow: part of a year (the line spans the period)."
+        "Filled: a full year; hollow: part of a year."
         + (f" Reposted by another site: {', '.join(reposts)}." if reposts else "")
         + (f" Notes: {' '.join(n if n.endswith('.') else n + '.' for n in notes)}" if notes else "")
     )
@@ -321,10 +321,9 @@ def plot_spending_share(plan: Plan):
                 label=f"{what}: {figure}" + (" (△ at least)" if symbol else ""),
                 zorder=2,
             )
-            if symbol:  # a minimum's open-ended mark, as every chart draws it
-                mid = (_decimal(p.start) + _decimal(p.end) + 1 / 365) / 2
+            if symbol:  # a minimum's open-ended mark, at the line's end: mid-period it reads as a point
                 ax.plot(
-                    [mid],
+                    [_decimal(p.end) + 1 / 365],
                     [float(g["value"])],
                     marker="^",
                     markersize=8,
