@@ -68,3 +68,29 @@ def test_spending_floor_marks_sit_at_the_end_of_their_period(plan):
     )
     # the earlier goal is 2012–2016 at >= 60%, the plan floor 2022 at >= 80% (data/evidence.csv, the article)
     assert tips == [(2017.0, 60.0), (2023.0, 80.0)]  # the end of each period
+
+
+def _bars(ax) -> list[float]:
+    return [p.get_width() for c in ax.containers for p in c]
+
+
+def _listed(fig) -> list[str]:
+    return [" ".join(t.get_text().split()) for ax in fig.axes if ax.get_gid() == "listed" for t in ax.texts]
+
+
+def test_single_figures_are_listed_not_drawn_as_bars_on_their_own_scales(plan):
+    # review 2, item 9: 80 bridges, 159,000 households and 101 projects as near-identical bars
+    rural = plots.plot_action_targets(plan.action("rural"))
+    drawn = [ax for ax in rural.axes if ax.get_gid() != "listed"]
+    assert [ax.get_xlabel() for ax in drawn] == ["km"]
+    assert sorted(_bars(drawn[0])) == [700, 1000, 2000]  # the three road figures (the article)
+    listed = _listed(rural)
+    for figure in ["80 bridges", "159,000 households", "101 projects", "2,490,000 people"]:
+        assert figure in listed
+    # two "20" panels, identical: 20 institutions and 20 specialties are two units
+    medical = plots.plot_action_targets(plan.action("medical"))
+    assert [ax.get_xlabel() for ax in medical.axes if ax.get_gid() != "listed"] == ["percent (%)"]
+    assert {"20 institutions", "20 specialties"} <= set(_listed(medical))
+    shown = {r["indicator"]: r["shown_as"] for r in medical.data.to_dict("records")}
+    assert shown["Clinical specialties bidding for national or provincial key status"] == "listed"
+    assert shown["Bills settled at the bedside at tier-3 public general hospitals"] == "bar"

@@ -28,8 +28,12 @@ from each chart, on the plan and on each action's cut.
    drawn as conflicting figures (dashed outlines, each label naming the other figure).
 5. **Only panels with data.** A chart draws no empty panel and its legend lists only what it
    draws; with nothing to draw it says so in one sentence, with no panel. A single figure is a
-   number in a table, not a chart (so the overall goals' one target has no chart of its own),
-   and a small difference is a dot plot with the difference written on it.
+   number in a table, not a chart (so the overall goals' one target has no chart of its own):
+   in an action's targets chart, bars are drawn only where two or more figures share a unit (or
+   on the 0–100 scale every percentage of a whole shares); a figure alone in its unit is listed
+   in a last panel of text, name and figure, with no scale (80 bridges and 159,000 households,
+   each a full-length bar on its own scale, would look alike). A small difference is a dot plot
+   with the difference written on it.
 6. **One number format.** A figure is written as the tables write it (:mod:`linyi_analysis.tables`:
    every digit, thousands separators, ``47,300 posts``, ``≥ 85%``, a derived share to 0.1),
    on the marks and on the scales.
