@@ -94,3 +94,23 @@ def test_single_figures_are_listed_not_drawn_as_bars_on_their_own_scales(plan):
     shown = {r["indicator"]: r["shown_as"] for r in medical.data.to_dict("records")}
     assert shown["Clinical specialties bidding for national or provincial key status"] == "listed"
     assert shown["Bills settled at the bedside at tier-3 public general hospitals"] == "bar"
+
+
+def _lightness(colour) -> float:
+    """CIE L* of an sRGB colour (what a greyscale print keeps)."""
+    from matplotlib.colors import to_rgb
+
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour))
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return 116 * y ** (1 / 3) - 16 if y > 0.008856 else 903.3 * y
+
+
+def test_met_and_exceeded_differ_in_greyscale(plan):
+    # review 2, item 19: the two greens differ mainly in hue; print in grey loses it
+    fig = plots.plot_scorecard(plan.action("urban"))
+    faces = {}
+    for ax in fig.axes[:1]:
+        for container in ax.containers:
+            faces[container.get_label()] = container[0].get_facecolor()
+    assert abs(_lightness(faces["met"]) - _lightness(faces["exceeded"])) >= 30  # CIE L*, a clear step
+    assert len({tuple(f) for f in faces.values()}) == len(faces)  # one colour per status

@@ -48,7 +48,8 @@ from each chart, on the plan and on each action's cut.
    dashed blue line: the city's earlier goal, a target too);
    black a figure another source reports; grey a count that is no target (measures); each
    delivery status its own colour (green met, dark green exceeded, vermilion not met, orange in
-   progress, pink plan confirmed, light grey no public evidence), none of them blue or black.
+   progress, pink plan confirmed, light grey no public evidence), none of them blue or black;
+   met and exceeded differ in lightness too (CIE L* 58 and 21), so they stay apart in greyscale.
 10. **Captions from the data.** A caption names the sources (sites and dates) and carries notes
     taken from the data only (``evidence.notes``, source types), never a file name or "see the
     README". DejaVu Sans has no Chinese glyphs: Chinese text in a note is left out. A chart

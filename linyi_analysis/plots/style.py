@@ -40,7 +40,7 @@ GREY = "#8C8C8C"
 #: One colour per delivery status (strong to weak), none of them the plan's blue or the greys above.
 STATUS_COLOURS = {
     "met": "#009E73",
-    "exceeded": "#005A42",
+    "exceeded": "#003B2B",  # CIE L* 21 against met's 58: the two greens differ in greyscale print
     "not met": "#D55E00",
     "in progress": "#E69F00",
     "plan confirmed": "#CC79A7",
