@@ -114,3 +114,12 @@ def test_met_and_exceeded_differ_in_greyscale(plan):
             faces[container.get_label()] = container[0].get_facecolor()
     assert abs(_lightness(faces["met"]) - _lightness(faces["exceeded"])) >= 30  # CIE L*, a clear step
     assert len({tuple(f) for f in faces.values()}) == len(faces)  # one colour per status
+
+
+def test_a_one_status_delivery_chart_says_so_in_its_caption(plan):
+    # review 2, item 9: delivery_education is one grey bar of 7; the caption says it in words
+    # (targets.csv: education has 7 commitments; evidence.csv: none of them has evidence)
+    caption = " ".join(plots.plot_scorecard(plan.action("education")).get_supxlabel().split())
+    assert caption.startswith("All 7 of its commitments: no public evidence; no outcome is decided.")
+    urban = " ".join(plots.plot_scorecard(plan.action("urban")).get_supxlabel().split())
+    assert "All " not in urban  # four statuses and decided outcomes: the chart shows them

@@ -91,6 +91,8 @@ def plot_scorecard(plan: Plan, title: str | None = None):
     rows_axis(bars, [names.get(a, a) for a in counts.index], 34)
     bars.set_title(f"Commitments by evidence status ({as_of})", loc="left", pad=22)
     bars.legend(loc="lower right", bbox_to_anchor=(1, 1.0), ncols=len(present), fontsize=8, borderaxespad=0)
+    if not whole and len(present) == 1 and not len(decided):  # one grey bar: say it in words too
+        caption = f"All {most:,} of its commitments: {present[0]}; no outcome is decided. {caption}"
     if not whole:
         note += (
             f" Every action's chart has this scale, 0 to {COMMITMENT_SCALE:,} commitments."
