@@ -113,11 +113,12 @@ def test_the_lead_paragraphs_restatements_are_not_drawn_twice(plan):
     assert opening in key_groups and len(key_groups) == 7
     assert not any("lead paragraph" in r for r in key_groups)  # source-structure jargon
     shown = texts(fig)
-    assert "two conflicting figures for one commitment, 2,000 beds (the article's opening paragraph)" in shown
-    # each of the two is marked as conflicting, naming the other figure (targets.csv: 2,000 and 800)
-    assert "2,000 beds (conflicts with the body's 800)" in shown
-    assert "800 beds (conflicts with the opening paragraph's 2,000)" in shown
-    assert "conflicting figures" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "two different figures for what the data pairs as one commitment" in shown
+    # each of the two is marked, naming the other figure (targets.csv: 2,000 and 800)
+    assert "2,000 beds (the body gives 800)" in shown
+    assert "800 beds (the opening paragraph gives 2,000)" in shown
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "two figures for one commitment" in legend
 
 
 @pytest.mark.parametrize("action_id", REPORTED)

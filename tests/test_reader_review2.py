@@ -123,3 +123,14 @@ def test_a_one_status_delivery_chart_says_so_in_its_caption(plan):
     assert caption.startswith("All 7 of its commitments: no public evidence; no outcome is decided.")
     urban = " ".join(plots.plot_scorecard(plan.action("urban")).get_supxlabel().split())
     assert "All " not in urban  # four statuses and decided outcomes: the chart shows them
+
+
+def test_the_two_beds_figures_are_not_called_a_conflict(plan):
+    # review 2, items 4 and 6: 2,000 new beds (opening paragraph) and 800 renovated or built (body)
+    # may describe different things; the chart says what the tables say, no "conflict"
+    fig = plots.plot_action_targets(plan.action("key_groups"))
+    shown = " ".join(" ".join(t.get_text().split()) for t in fig.findobj(lambda a: hasattr(a, "get_text")))
+    assert "conflict" not in shown.lower()
+    assert "New nursing-care beds for the elderly, 2,000 beds" in shown
+    assert "Nursing-care beds for the elderly renovated and built, 800 beds" in shown
+    assert "whether they describe the same thing is for the reader" in shown

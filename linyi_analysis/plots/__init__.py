@@ -25,7 +25,9 @@ from each chart, on the plan and on each action's cut.
 4. **A commitment is drawn once**, by the tracker's definition
    (:func:`linyi_analysis.delivery.commitments`): a lead-paragraph row with the same figure as
    a body row is not drawn again; one with another figure is its own commitment, and both are
-   drawn as conflicting figures (dashed outlines, each label naming the other figure).
+   drawn dashed, each label naming the other figure ("800 beds (the opening paragraph gives
+   2,000)"), in the tables' words: two figures the data pairs as one commitment, whether they
+   describe the same thing left to the reader (never "conflicting", never a difference).
 5. **Only panels with data.** A chart draws no empty panel and its legend lists only what it
    draws; with nothing to draw it says so in one sentence, with no panel. A single figure is a
    number in a table, not a chart (so the overall goals' one target has no chart of its own):

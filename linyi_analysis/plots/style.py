@@ -326,7 +326,7 @@ MARKS = {
     "minimum": "minimum: at least this (▷)",
     "range": "range",
     "from_to": "change from ○ to ▶",
-    "conflict": "conflicting figures",
+    "conflict": "two figures for one commitment",
 }
 
 

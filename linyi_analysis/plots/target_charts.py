@@ -67,8 +67,8 @@ def _conflicts(rows: pd.DataFrame) -> dict[str, str]:
         other = r["counterpart_id"]
         if isinstance(other, str) and other in by_id.index:
             body = by_id.loc[other]
-            found[r["target_id"]] = f"conflicts with the body's {human_number(body['value'], exact=True)}"
-            found[other] = f"conflicts with the opening paragraph's {human_number(r['value'], exact=True)}"
+            found[r["target_id"]] = f"the body gives {human_number(body['value'], exact=True)}"
+            found[other] = f"the opening paragraph gives {human_number(r['value'], exact=True)}"
     return found
 
 
@@ -80,10 +80,14 @@ def _contradictions(rows: pd.DataFrame) -> str:
         other = r["counterpart_id"]
         if isinstance(other, str) and other in by_id.index:
             body = by_id.loc[other]
+            # as the pages' tables say it (tables.discrepancies): two figures the data pairs as
+            # one commitment; whether they describe the same thing is for the reader
+            lead = str(r["indicator"]).replace(" (lead paragraph)", "")
             notes.append(
-                f" The article gives two conflicting figures for one commitment, {r['commitment']}"
-                f" ({_PART['headline']}) and {body['commitment']} ({_PART.get(str(body['source_part']), 'the body')}):"
-                " both are drawn, as conflicting figures."
+                f" The article's opening paragraph and its body give two different figures for what"
+                f" the data pairs as one commitment: {lead}, {r['commitment']}; {body['indicator']},"
+                f" {body['commitment']}. Both are drawn, dashed; whether they describe the same thing"
+                " is for the reader."
             )
     return "".join(notes)
 
