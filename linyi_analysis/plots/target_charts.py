@@ -119,7 +119,7 @@ def _draw_targets(ax, rows: pd.DataFrame, conflicts: dict[str, str]) -> list[str
     """One row per target on a zero-based scale, in the plan's colour: a bar from 0 to an exact
     figure; a minimum as a lighter bar to the floor with an open-ended mark; a range as a hatched
     bar from its minimum to its maximum; a from→to change as an arrow from the baseline; two
-    conflicting figures as outlined bars. Returns the ways drawn (:data:`~.style.MARKS` keys)."""
+    figures for one commitment as dashed outlines. Returns the ways drawn (:data:`~.style.MARKS` keys)."""
     ends = rows["value_max"].where(rows["comparator"] == "range", rows["value"]).astype(float)
     if rows["unit_label"].iloc[0] == "%" and rows["comparator"].iloc[0] != "increase_by":
         percent_scale(ax, "percent")
