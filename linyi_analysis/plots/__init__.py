@@ -18,16 +18,24 @@ from each chart, on the plan and on each action's cut.
    maximum on that scale; a change from→to is an arrow from the baseline (hollow dot) to the new
    level. A minimum (``≥``, ``>``) is open-ended, the same way in every chart: a hollow triangle
    at the floor pointing to larger values (▷; △ on a vertical scale), at the end of a bar in the
-   plan's lighter blue, or alone in a dot plot; an exact figure is a solid bar or a filled dot.
+   plan's lighter blue, or alone in a dot plot; a floor over time (a period's minimum) is a line
+   across its period with the △ at the line's end, never mid-period, where it would read as a
+   measured point; an exact figure is a solid bar or a filled dot.
    The legend names each way drawn ("minimum: at least this (▷)").
 4. **A commitment is drawn once**, by the tracker's definition
    (:func:`linyi_analysis.delivery.commitments`): a lead-paragraph row with the same figure as
    a body row is not drawn again; one with another figure is its own commitment, and both are
-   drawn as conflicting figures (dashed outlines, each label naming the other figure).
+   drawn dashed, each label naming the other figure ("800 beds (the opening paragraph gives
+   2,000)"), in the tables' words: two figures the data pairs as one commitment, whether they
+   describe the same thing left to the reader (never "conflicting", never a difference).
 5. **Only panels with data.** A chart draws no empty panel and its legend lists only what it
    draws; with nothing to draw it says so in one sentence, with no panel. A single figure is a
-   number in a table, not a chart (so the overall goals' one target has no chart of its own),
-   and a small difference is a dot plot with the difference written on it.
+   number in a table, not a chart (so the overall goals' one target has no chart of its own):
+   in an action's targets chart, bars are drawn only where two or more figures share a unit (or
+   on the 0–100 scale every percentage of a whole shares); a figure alone in its unit is listed
+   in a last panel of text, name and figure, with no scale (80 bridges and 159,000 households,
+   each a full-length bar on its own scale, would look alike). A small difference is a dot plot
+   with the difference written on it.
 6. **One number format.** A figure is written as the tables write it (:mod:`linyi_analysis.tables`:
    every digit, thousands separators, ``47,300 posts``, ``≥ 85%``, a derived share to 0.1),
    on the marks and on the scales.
@@ -42,7 +50,8 @@ from each chart, on the plan and on each action's cut.
    dashed blue line: the city's earlier goal, a target too);
    black a figure another source reports; grey a count that is no target (measures); each
    delivery status its own colour (green met, dark green exceeded, vermilion not met, orange in
-   progress, pink plan confirmed, light grey no public evidence), none of them blue or black.
+   progress, pink plan confirmed, light grey no public evidence), none of them blue or black;
+   met and exceeded differ in lightness too (CIE L* 58 and 21), so they stay apart in greyscale.
 10. **Captions from the data.** A caption names the sources (sites and dates) and carries notes
     taken from the data only (``evidence.notes``, source types), never a file name or "see the
     README". DejaVu Sans has no Chinese glyphs: Chinese text in a note is left out. A chart
@@ -54,7 +63,11 @@ from each chart, on the plan and on each action's cut.
     for parts of a year are said to be so over the chart.
 11. **Data beside the chart.** :func:`save_figure` writes ``name.png``, ``name.svg`` and
     ``name.csv``, the rows the chart drew (:attr:`Chart.data`), as Our World in Data's grapher
-    offers a chart's data.
+    offers a chart's data: names first (action, indicator), then figures; whole numbers without
+    ``.0``; a derived value (a share, a rise, a difference or a delivered figure in percent)
+    rounded to one decimal, as the tables write a derived share (``44.4``, never
+    ``44.44444444444444``). Ids (``target_id``, ``fact_id``) come last, after the names, as keys
+    to the package's own tables for a user who joins them.
 12. **Same data, same bytes**: PNG, SVG and CSV are byte-identical from run to run.
 
 The look is seaborn's ``whitegrid`` style and ``notebook`` context (font scale 0.8), taken from

@@ -20,6 +20,7 @@ from .style import (
     REPORTED,
     STATUS_COLOURS,
     capped,
+    derived_column,
     drawable,
     empty_figure,
     evidence_sources,
@@ -90,6 +91,8 @@ def plot_scorecard(plan: Plan, title: str | None = None):
     rows_axis(bars, [names.get(a, a) for a in counts.index], 34)
     bars.set_title(f"Commitments by evidence status ({as_of})", loc="left", pad=22)
     bars.legend(loc="lower right", bbox_to_anchor=(1, 1.0), ncols=len(present), fontsize=8, borderaxespad=0)
+    if not whole and len(present) == 1 and not len(decided):  # one grey bar: say it in words too
+        caption = f"All {most:,} of its commitments: {present[0]}; no outcome is decided. {caption}"
     if not whole:
         note += (
             f" Every action's chart has this scale, 0 to {COMMITMENT_SCALE:,} commitments."
@@ -188,7 +191,7 @@ def _delivered(ax, plan: Plan, decided: pd.DataFrame, names: dict[str, str]) -> 
             "counted": measured,
             "commitment": decided["commitment"].to_numpy(),
             "figure": decided["evidence_figure"].to_numpy(),
-            "percent_of_commitment": pd.array(shares, dtype="Float64"),
+            "percent_of_commitment": derived_column(shares).array,
         }
     )
 
@@ -257,7 +260,7 @@ def plot_spending_share(plan: Plan):
     ]
     caption = (
         f"Sources: plan floor, {plan_source()}; shares and the earlier goal, {sources or 'none'}. "
-        "Filled: a full year; hollow: part of a year (the line spans the period)."
+        "Filled: a full year; hollow: part of a year."
         + (f" Reposted by another site: {', '.join(reposts)}." if reposts else "")
         + (f" Notes: {' '.join(n if n.endswith('.') else n + '.' for n in notes)}" if notes else "")
     )
@@ -320,10 +323,9 @@ def plot_spending_share(plan: Plan):
                 label=f"{what}: {figure}" + (" (△ at least)" if symbol else ""),
                 zorder=2,
             )
-            if symbol:  # a minimum's open-ended mark, as every chart draws it
-                mid = (_decimal(p.start) + _decimal(p.end) + 1 / 365) / 2
+            if symbol:  # a minimum's open-ended mark, at the line's end: mid-period it reads as a point
                 ax.plot(
-                    [mid],
+                    [_decimal(p.end) + 1 / 365],
                     [float(g["value"])],
                     marker="^",
                     markersize=8,

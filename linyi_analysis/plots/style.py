@@ -40,7 +40,7 @@ GREY = "#8C8C8C"
 #: One colour per delivery status (strong to weak), none of them the plan's blue or the greys above.
 STATUS_COLOURS = {
     "met": "#009E73",
-    "exceeded": "#005A42",
+    "exceeded": "#003B2B",  # CIE L* 21 against met's 58: the two greens differ in greyscale print
     "not met": "#D55E00",
     "in progress": "#E69F00",
     "plan confirmed": "#CC79A7",
@@ -154,8 +154,29 @@ def finish(fig: Chart, title: str, caption: str, data: pd.DataFrame) -> Chart:
     fig.set_size_inches(width, height + CAPTION_LINE * (text.count("\n") + 1))
     for ax in fig.axes:
         ax.xaxis.get_major_ticks(1), ax.yaxis.get_major_ticks(1)
-    fig.data = data.reset_index(drop=True)
+    fig.data = tidy(data)
     return fig
+
+
+#: Decimals a derived value (a share, a rise, a difference in percent) keeps in a chart's data,
+#: as the tables write a derived share (to 0.1): a CSV reader gets 44.4, never 44.44444444444444.
+DERIVED_DECIMALS = 1
+
+
+def derived_column(values) -> pd.Series:
+    """A derived value's column as a chart's data writes it: rounded to :data:`DERIVED_DECIMALS`."""
+    return pd.Series(values, dtype="Float64").round(DERIVED_DECIMALS)
+
+
+def tidy(data: pd.DataFrame) -> pd.DataFrame:
+    """A chart's rows as a reader wants them in its CSV: a column of whole numbers written without
+    ``.0`` (``47300``, not ``47300.0``); other numbers as the chart computed them."""
+    data = data.reset_index(drop=True)
+    for column in data.columns:
+        values = data[column]
+        if pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all():
+            data[column] = values.astype("Int64")
+    return data
 
 
 def empty_figure(title: str, message: str, caption: str) -> Chart:
@@ -305,7 +326,7 @@ MARKS = {
     "minimum": "minimum: at least this (▷)",
     "range": "range",
     "from_to": "change from ○ to ▶",
-    "conflict": "conflicting figures",
+    "conflict": "two figures for one commitment",
 }
 
 

@@ -14,6 +14,7 @@ from .style import (
     PLAN,
     REPORTED,
     capped,
+    derived_column,
     empty_figure,
     evidence_sources,
     finish,
@@ -81,9 +82,8 @@ def plot_overview(plan: Plan):
     )
     rows_axis(rates, list(summary["name"]), 30)
     rates.set_title("Quantification rate", loc="left")
-    data = summary[["name", "measures", "targets", "quantified_measures", "quantified_percent"]].rename(
-        columns={"name": "action"}
-    )
+    data = summary[["name", "measures", "targets", "quantified_measures"]].rename(columns={"name": "action"})
+    data["quantified_percent"] = derived_column(rate).array
     return finish(fig, title, caption, data)
 
 
@@ -122,7 +122,7 @@ def plot_corroboration(plan: Plan):
             rel = (
                 "relative difference undefined"
                 if pd.isna(r["relative_difference_percent"])
-                else signed(round(float(r["relative_difference_percent"]), 3), "%")
+                else signed(round(float(r["relative_difference_percent"]), 3), "%")  # as tables.corroboration
             )
             text = f"{signed(r['difference'], unit)} ({rel}): other source {quantity(r['evidence_value'], unit)}, plan {plan_figure}"
         if twice.iloc[y]:
@@ -133,7 +133,9 @@ def plot_corroboration(plan: Plan):
         label_at(ax, x, y, text, gap=7)
     rows_axis(ax, list(pairs["indicator"]), 40)
     caption += unit_notes(plan, pairs["unit_label"])
-    data = pairs[
+    data = pairs.assign(
+        relative_difference_percent=derived_column(pairs["relative_difference_percent"]).array
+    )[
         [
             "indicator",
             "plan_value",

@@ -21,6 +21,7 @@ from .style import (
     PLAN,
     PLAN_MINIMUM,
     capped,
+    derived_column,
     empty_figure,
     finish,
     floor_mark,
@@ -29,6 +30,7 @@ from .style import (
     marks_legend,
     new_figure,
     percent_scale,
+    plain,
     plan_source,
     room_for_labels,
     rows_axis,
@@ -65,8 +67,8 @@ def _conflicts(rows: pd.DataFrame) -> dict[str, str]:
         other = r["counterpart_id"]
         if isinstance(other, str) and other in by_id.index:
             body = by_id.loc[other]
-            found[r["target_id"]] = f"conflicts with the body's {human_number(body['value'], exact=True)}"
-            found[other] = f"conflicts with the opening paragraph's {human_number(r['value'], exact=True)}"
+            found[r["target_id"]] = f"the body gives {human_number(body['value'], exact=True)}"
+            found[other] = f"the opening paragraph gives {human_number(r['value'], exact=True)}"
     return found
 
 
@@ -78,10 +80,14 @@ def _contradictions(rows: pd.DataFrame) -> str:
         other = r["counterpart_id"]
         if isinstance(other, str) and other in by_id.index:
             body = by_id.loc[other]
+            # as the pages' tables say it (tables.discrepancies): two figures the data pairs as
+            # one commitment; whether they describe the same thing is for the reader
+            lead = str(r["indicator"]).replace(" (lead paragraph)", "")
             notes.append(
-                f" The article gives two conflicting figures for one commitment, {r['commitment']}"
-                f" ({_PART['headline']}) and {body['commitment']} ({_PART.get(str(body['source_part']), 'the body')}):"
-                " both are drawn, as conflicting figures."
+                f" The article's opening paragraph and its body give two different figures for what"
+                f" the data pairs as one commitment: {lead}, {r['commitment']}; {body['indicator']},"
+                f" {body['commitment']}. Both are drawn, dashed; whether they describe the same thing"
+                " is for the reader."
             )
     return "".join(notes)
 
@@ -113,7 +119,7 @@ def _draw_targets(ax, rows: pd.DataFrame, conflicts: dict[str, str]) -> list[str
     """One row per target on a zero-based scale, in the plan's colour: a bar from 0 to an exact
     figure; a minimum as a lighter bar to the floor with an open-ended mark; a range as a hatched
     bar from its minimum to its maximum; a from→to change as an arrow from the baseline; two
-    conflicting figures as outlined bars. Returns the ways drawn (:data:`~.style.MARKS` keys)."""
+    figures for one commitment as dashed outlines. Returns the ways drawn (:data:`~.style.MARKS` keys)."""
     ends = rows["value_max"].where(rows["comparator"] == "range", rows["value"]).astype(float)
     if rows["unit_label"].iloc[0] == "%" and rows["comparator"].iloc[0] != "increase_by":
         percent_scale(ax, "percent")
@@ -158,10 +164,35 @@ def _draw_targets(ax, rows: pd.DataFrame, conflicts: dict[str, str]) -> list[str
     return drawn
 
 
+#: A listed single figure's panel: its heading, and the inches each line of it takes.
+LISTED = "Single figures, each the only one in its unit (not drawn as bars)"
+LIST_LINE = 0.2
+
+
+def _listed(ax, rows: pd.DataFrame) -> None:
+    """Single figures as a list in a panel without a scale: each target's name, then its figure
+    as the tables write it (a minimum with its ``≥``, a range, a change from→to)."""
+    ax.set_axis_off()
+    ax.set_gid("listed")  # a panel of text, no marks (the standard's rule 5)
+    names = [wrap(plain(n), 58).split("\n") for n in rows["indicator"]]
+    total = sum(len(lines) for lines in names)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(total + 0.4, 0)  # a line of 8 pt text takes 0.7 of a LIST_LINE: room below the last
+    y = 0
+    for lines, figure in zip(names, rows["commitment"], strict=True):
+        ax.text(0, y + 0.1, "\n".join(lines), va="top", fontsize=8, linespacing=1.25)
+        ax.text(0.66, y + 0.1, wrap(figure, 32), va="top", fontsize=8, fontweight="bold")
+        y += len(lines)
+    ax.set_title(LISTED, loc="left", fontsize=9)
+
+
 @themed
 def plot_action_targets(plan: Plan):
     """A plan cut to one action (``plan.action(id)``): its commitments, one panel per unit (never
-    yuan and people on one axis), each on a scale from zero; percentages on 0–100.
+    yuan and people on one axis), each on a scale from zero; percentages on 0–100. A unit with
+    one figure only (not a percentage of a whole, whose 0–100 scale is common to all) is listed
+    in a last panel, not drawn: one bar on its own scale says nothing a number does not, and
+    looks as long as any other (80 bridges beside 159,000 households).
 
     >>> import linyi_analysis as la
     >>> fig = la.plots.plot_action_targets(la.load_plan().action("employment"))
@@ -174,18 +205,30 @@ def plot_action_targets(plan: Plan):
     if rows.empty:
         return empty_figure(title, f"No quantified targets for {name}.", _caption())
     rows["axis"] = [_axis(r) for r in rows.to_dict("records")]
-    panels = list(dict.fromkeys(rows["axis"]))
+    counts = rows["axis"].value_counts()
+    single = rows["axis"].map(counts).eq(1) & rows["axis"].ne("percent")
+    rows["shown_as"] = single.map({True: "listed", False: "bar"})
+    listed = rows[single].reset_index(drop=True)
+    panels = list(dict.fromkeys(rows.loc[~single, "axis"]))
     conflicts, drawn = _conflicts(rows), []
     # a conflict's label, or a part's naming its total, takes two lines
     tall = rows["target_id"].isin(list(conflicts)) | rows["part_of"].isin(set(rows["target_id"]))
-    fig, axes = new_figure(
-        [0.6 + BAR * (rows["axis"] == p).sum() + 0.15 * (tall & (rows["axis"] == p)).sum() for p in panels]
-    )
-    for ax, panel in zip(axes, panels, strict=True):
+    heights = [
+        0.6 + BAR * (rows["axis"] == p).sum() + 0.15 * (tall & (rows["axis"] == p)).sum() for p in panels
+    ]
+    if len(listed):
+        lines = sum(len(wrap(plain(n), 58).split("\n")) for n in listed["indicator"])
+        heights.append(LIST_LINE * (lines + 0.4))
+    fig, axes = new_figure(heights)
+    for ax, panel in zip(axes[: len(panels)], panels, strict=True):
         drawn += _draw_targets(ax, rows[rows["axis"] == panel].reset_index(drop=True), conflicts)
-    marks_legend(axes[0], drawn)
+    if len(listed):
+        _listed(axes[-1], listed)
+    if drawn:
+        marks_legend(axes[0], drawn)
     notes = _contradictions(rows) + unit_notes(plan, rows["unit_label"]) + note
-    return finish(fig, title, _caption(notes), _data(rows))
+    shown = pd.concat([*(rows[rows["axis"] == p] for p in panels), listed])  # the order drawn
+    return finish(fig, title, _caption(notes), _data(shown, shown_as=shown["shown_as"]))
 
 
 @themed
@@ -270,7 +313,12 @@ def plot_changes(plan: Plan):
         bars = ax.barh(range(len(mine)), mine["rise"], height=0.6, color=PLAN)
         label_bars(ax, bars, list(mine["label"]))
         rows_axis(ax, list(mine["indicator"]))
-    return finish(fig, title, _caption(note), _data(rows, rise=rows["rise"], rise_axis=rows["axis"]))
+    return finish(
+        fig,
+        title,
+        _caption(note),
+        _data(rows, rise=derived_column(rows["rise"]).array, rise_axis=rows["axis"]),
+    )
 
 
 @themed
