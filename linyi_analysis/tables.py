@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 import io
 import os
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,6 +33,34 @@ import pandas as pd
 
 from .formatting import human_number, human_value, target_label
 from .plan import Plan, require_action, require_plan
+
+#: A web address in data text (shown as a link), and a date or period written with hyphens
+#: (2022-06-30, 2022-01/2022-02, 2014-H1: kept on one line).
+_URL = re.compile(r"https?://[^\s<>\"'()]+[^\s<>\"'().,;:]")
+_DATE = re.compile(
+    r"\b\d{4}-(?:\d{2}(?:-\d{2})?|H[12]|Q[1-4])(?:/\d{4}-(?:\d{2}(?:-\d{2})?|H[12]|Q[1-4]))?\b"
+)
+
+
+def cell_html(text) -> str:
+    """Data text as HTML: escaped, each web address a link, each date on one line.
+
+    >>> cell_html("x <b> http://a.cn/1?a=1&b=2, 2022-06-30")
+    'x &lt;b&gt; <a href="http://a.cn/1?a=1&amp;b=2">http://a.cn/1?a=1&amp;b=2</a>, <span class="date">2022-06-30</span>'
+    """
+    out, at = [], 0
+    text = str(text)
+    for m in _URL.finditer(text):
+        out.append(_dates(text[at : m.start()]))
+        url = html.escape(m.group())
+        out.append(f'<a href="{url}">{url}</a>')
+        at = m.end()
+    out.append(_dates(text[at:]))
+    return "".join(out)
+
+
+def _dates(text: str) -> str:
+    return _DATE.sub(lambda m: f'<span class="date">{m.group()}</span>', html.escape(text))
 
 
 class View(pd.DataFrame):
@@ -59,7 +88,17 @@ class View(pd.DataFrame):
     def _repr_html_(self) -> str:
         if not len(self):
             return f"<p>{html.escape(self.when_empty)}</p>"
-        return self._shown().to_html(index=False, border=0)
+        shown = self._shown()
+        names = [html.escape(str(c)) for c in shown.columns]
+        head = "".join(f"<th>{n}</th>" for n in names)
+        rows = "".join(
+            "<tr>"
+            + "".join(f'<td data-label="{n}">{cell_html(v)}</td>' for n, v in zip(names, row, strict=True))
+            + "</tr>\n"
+            for row in shown.itertuples(index=False)
+        )
+        # A narrow screen stacks each row as "label: value" (the page's CSS reads data-label).
+        return f'<table class="dataframe linyi-table">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>'
 
     def __repr__(self) -> str:
         return self._shown().to_string(index=False) if len(self) else self.when_empty

@@ -160,6 +160,27 @@ def test_every_page_reads_without_sideways_scroll_empty_tables_or_ids(browser, r
     assert problems == []
 
 
+#: Each table too wide for the box it sits in (its columns partly out of sight), as its header.
+OVERFLOWING = """Array.from(document.querySelectorAll('table'), t => [t, t.parentElement])
+    .filter(([t, box]) => box.scrollWidth > box.clientWidth + 1 || t.getBoundingClientRect().right
+        > document.documentElement.clientWidth + 1)
+    .map(([t]) => Array.from(t.querySelectorAll('thead th'), c => c.textContent.trim()).join(' | '))"""
+
+
+def test_at_a_phone_width_every_table_shows_all_its_columns(browser, reference_site):
+    """At 400 px no table hides columns in a sideways-scrolling box: each fits (a narrow screen
+    stacks a row as "column: value" lines), and every column's label and value are shown."""
+    context = browser.new_context(viewport={"width": 400, "height": 900})
+    tab = context.new_page()
+    problems = {}
+    for html in sorted(reference_site.reports.glob("*.html")):
+        tab.goto(html.resolve().as_uri(), wait_until="load")
+        if hidden := tab.evaluate(OVERFLOWING):
+            problems[html.name] = hidden
+    context.close()
+    assert problems == {}
+
+
 def _names() -> dict[str, str]:
     return {r["action_id"]: r["name"] for r in read_rows(PROJECT / "data" / "actions.csv")}
 
