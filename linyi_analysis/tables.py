@@ -31,7 +31,7 @@ from typing import ClassVar
 
 import pandas as pd
 
-from .formatting import human_number, human_value, target_label
+from .formatting import human_number, human_value, plain, target_label
 from .plan import Plan, require_action, require_plan
 
 #: A web address in data text (shown as a link), and a date or period written with hyphens
@@ -105,7 +105,7 @@ class View(pd.DataFrame):
 
 
 _COMPARATORS = {"=": "", ">=": "≥ ", ">": "> "}
-_PART = {"headline": "lead paragraph", "body": "body"}
+_PART = {"headline": "the article's opening paragraph", "body": "the body"}
 _FROM = {
     "plan": "the plan",
     "evidence": "official figures",
@@ -119,7 +119,7 @@ _RELATIONS = {
     "outcome": "what was delivered",
     "same_figure": "the plan's figure, stated independently",
     "component": "a part of it",
-    "history": "the same figure in another period",
+    "history": "the same indicator, another period",
     "progress": "counted so far",
     "related": "a related figure",
     "context": "background",
@@ -219,12 +219,12 @@ def targets(plan: Plan, kind: str | None = None) -> View:
         t = t[t["target_kind"].astype(str) == kind]
     return _view(
         {
-            "Indicator": [str(v) for v in t["indicator"]],
+            "Indicator": [plain(v) for v in t["indicator"]],
             "Target": [target_label(r, exact=True) for r in t.to_dict("records")],
             "Scope": [str(v).replace("_", " ") for v in t["scope"]],  # central_city reads "central city"
             "Year": [str(v) for v in t["period"]],
             "Stated in": [
-                "lead paragraph and body" if i in both else _PART.get(str(v), str(v))
+                "the opening paragraph and the body" if i in both else _PART.get(str(v), str(v))
                 for i, v in zip(t["target_id"], t["source_part"], strict=True)
             ],
         },
@@ -255,8 +255,8 @@ def summary(plan: Plan) -> View:
                     s["quantified_measures"], s["measures"], s["quantified_percent"], strict=True
                 )
             ],
-            "Targets": [number(v) for v in s["targets"]],
-            "Kinds of target": [_text(v) for v in s["kinds"]],
+            "Commitments": [number(v) for v in s["targets"]],
+            "Kinds of commitment": [_text(v) for v in s["kinds"]],
             "Official facts": [number(v) for v in s["evidence"]],
         },
         s["action_id"],
@@ -276,7 +276,7 @@ def measures(plan: Plan) -> View:
         {
             "No.": [number(v) for v in m["order"]],
             "Measure": [str(v) for v in m["name"]],
-            "Targets": [number(counts.get(str(v), 0)) for v in m["measure_id"]],
+            "Commitments": [number(counts.get(str(v), 0)) for v in m["measure_id"]],
         },
         m["measure_id"],
         "measure",
@@ -340,7 +340,8 @@ def spending(plan: Plan) -> View:
 
 
 def evidence(plan: Plan) -> View:
-    """Facts from outside the article for reading, with their citation and the Chinese passage."""
+    """Facts from outside the article for reading, with their citation (publisher and web address)
+    and the Chinese passage."""
     require_plan(plan, "evidence()")
     e = plan.evidence
     indicators = plan.whole.targets.set_index("target_id")["indicator"]
@@ -349,9 +350,9 @@ def evidence(plan: Plan) -> View:
             "Fact": [str(v) for v in e["topic"]],
             "Period": [str(v) for v in e["period"]],
             "Value": [quantity(v, lab) for v, lab in zip(e["value"], _labels(e, plan), strict=True)],
-            "On the target": [_text(indicators.get(v)) if _text(v) else "" for v in e["target_id"]],
+            "On the target": [plain(indicators.get(v)) if _text(v) else "" for v in e["target_id"]],
             "As": [_RELATIONS.get(_text(v), _text(v)) for v in e["relation"]],
-            "Publisher": [str(v) for v in e["publisher"]],
+            "Publisher": [f"{p} {_text(u)}".strip() for p, u in zip(e["publisher"], e["url"], strict=True)],
             "Published": [str(v) for v in e["published"]],
             "Passage": [str(v) for v in e["quote_zh"]],
         },
@@ -371,7 +372,7 @@ def corroboration(plan: Plan) -> View:
     labels = _labels(c, plan)
     return _view(
         {
-            "Indicator": [str(v) for v in c["indicator"]],
+            "Indicator": [plain(v) for v in c["indicator"]],
             "Plan": [quantity(v, lab) for v, lab in zip(c["plan_value"], labels, strict=True)],
             "Official": [quantity(v, lab) for v, lab in zip(c["evidence_value"], labels, strict=True)],
             "Difference": [signed(v, lab) for v, lab in zip(c["difference"], labels, strict=True)],
@@ -379,12 +380,12 @@ def corroboration(plan: Plan) -> View:
                 "undefined" if pd.isna(v) else signed(round(float(v), 3), "%")
                 for v in c["relative_difference_percent"]
             ],
-            "Publisher": [str(v) for v in c["publisher"]],
+            "Publisher": [f"{p} {_text(u)}".strip() for p, u in zip(c["publisher"], c["url"], strict=True)],
             "Published": [str(v) for v in c["published"]],
         },
         c["target_id"],
         "target",
-        "No official source gives one of these figures independently.",
+        "No official source restates one of these figures.",
     )
 
 
@@ -402,6 +403,8 @@ def delivery(plan: Plan) -> View:
     names facts and searches by id, is in ``plan.delivery()``."""
     require_plan(plan, "delivery()")
     d = plan.delivery()
+    facts = plan.whole.evidence
+    topics = dict(zip(facts["fact_id"].astype(str), facts["topic"].astype(str), strict=True))
     source = []
     for r in d.to_dict("records"):
         if _text(r["publisher"]):
@@ -411,12 +414,16 @@ def delivery(plan: Plan) -> View:
             source.append("")
     return _view(
         {
-            "Indicator": [str(v) for v in d["indicator"]],
+            "Indicator": [plain(v) for v in d["indicator"]],
             "Commitment": [str(v) for v in d["commitment"]],
             "Status": [
                 f"{s} (by {b})" if b else str(s) for s, b in zip(d["status"], d["reached_by"], strict=True)
             ],
-            "Evidence": [_text(v) for v in d["evidence_figure"]],
+            # The figure with what it counts (the fact's topic): 669 people registered, not aided.
+            "Evidence": [
+                f"{f}: {topics[i]}" if _text(f) and _text(i) in topics else _text(f)
+                for f, i in zip(d["evidence_figure"], d["fact_id"], strict=True)
+            ],
             "Period": [_text(v) for v in d["evidence_period"]],
             "Source": source,
             "Searched": [_text(v) for v in d["freshness"]],
@@ -444,25 +451,33 @@ def delivery_counts(plan: Plan) -> View:
 
 
 def discrepancies(plan: Plan) -> View:
-    """:func:`linyi_analysis.audit.discrepancies` for reading: the lead paragraph's figure beside
-    the body's, the difference, and both quotes."""
+    """:func:`linyi_analysis.audit.discrepancies` for reading: where the article's opening
+    paragraph and its body give two different figures for what the data pairs as one commitment
+    (``targets.contradicts``), each figure with its own indicator and the article's words. Whether
+    the two describe the same thing is for the reader: no difference is worked out."""
     require_plan(plan, "discrepancies()")
     from .audit import discrepancies as found
 
     d = found(plan)
     labels = _labels(d, plan)
+    names = plan.whole.targets.set_index("target_id")["indicator"]
+    lead = [str(names.get(i, "")).replace(" (lead paragraph)", "") for i in d["headline_target_id"]]
+    body = [str(names.get(i, "")) for i in d["body_target_id"]]
     return _view(
         {
-            "Indicator": [str(v) for v in d["indicator"]],
-            "Lead paragraph": [quantity(v, lab) for v, lab in zip(d["headline_value"], labels, strict=True)],
-            "Body": [quantity(v, lab) for v, lab in zip(d["body_value"], labels, strict=True)],
-            "Difference": [signed(v, lab) for v, lab in zip(d["difference"], labels, strict=True)],
-            "Lead paragraph says": [str(v) for v in d["headline_quote"]],
-            "Body says": [str(v) for v in d["body_quote"]],
+            "Opening paragraph": [
+                f"{n}: {quantity(v, lab)}"
+                for n, v, lab in zip(lead, d["headline_value"], labels, strict=True)
+            ],
+            "Its words": [str(v) for v in d["headline_quote"]],
+            "Body": [
+                f"{n}: {quantity(v, lab)}" for n, v, lab in zip(body, d["body_value"], labels, strict=True)
+            ],
+            "The body's words": [str(v) for v in d["body_quote"]],
         },
         d["headline_target_id"],
         "target",
-        "The lead paragraph and the body agree wherever both give a figure.",
+        "The opening paragraph and the body agree wherever both give a figure.",
     )
 
 
@@ -516,12 +531,14 @@ class Figure:
     output of a chart cell is stable and says what the chart shows.
     """
 
-    def __init__(self, png: bytes, alt: str):
-        self.png, self.alt = png, alt
+    def __init__(self, png: bytes, alt: str, files: dict[str, str] | None = None):
+        self.png, self.alt, self.files = png, alt, files or {}
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         data = {"image/png": self.png, "text/plain": f"[chart] {self.alt}"}
-        return data, {"image/png": {"alt": self.alt}}
+        # The saved files (format → path), which the page links under the chart.
+        meta = {"alt": self.alt, **({"files": self.files} if self.files else {})}
+        return data, {"image/png": meta}
 
     def __repr__(self) -> str:
         return f"[chart] {self.alt}"
@@ -532,13 +549,15 @@ def show_figure(fig, *, alt: str, name: str | None = None, directory: str | os.P
 
     With ``name`` and a non-empty ``directory``, the chart is saved there as PNG and SVG, with its
     data as CSV, through :func:`linyi_analysis.plots.save_figure`, and the PNG shown is that file
-    (drawn once, not twice). Returns a :class:`Figure`; a notebook cell ending with it shows the chart once (the
+    (drawn once, not twice); the page links the files under the chart. Returns a :class:`Figure`; a notebook cell ending with it shows the chart once (the
     figure is closed, so pyplot does not show it again).
     """
+    files = {}
     if directory and name:
         from .plots import save_figure
 
-        png = next(p for p in save_figure(fig, name, Path(directory)) if p.suffix == ".png").read_bytes()
+        files = {p.suffix[1:]: p.as_posix() for p in save_figure(fig, name, Path(directory))}
+        png = Path(files["png"]).read_bytes()
     else:
         from .plots.output import render
 
@@ -547,4 +566,4 @@ def show_figure(fig, *, alt: str, name: str | None = None, directory: str | os.P
         png = buf.getvalue()
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close(fig)
-    return Figure(png, alt)
+    return Figure(png, alt, files)

@@ -187,7 +187,7 @@ def test_index_links_every_report_with_its_numbers(site):
     assert {f"{a}.html" for a in ["overview", *ACTIONS]} <= set(hrefs)
     hrefs.remove(SOURCE_URL)  # the source article, as a link
     for href in hrefs:
-        assert (reports / href).is_file(), f"index.html links {href}, which is missing"
+        assert (reports / href.split("#")[0]).is_file(), f"index.html links {href}, which is missing"
     # measures per action as the article lists them (hand-counted); targets as targets.csv holds
     # them, a lead-paragraph row that restates its body counterpart with the same figure counted
     # once (the 2,000 beds of the lead paragraph and the body's 800 are two commitments)
@@ -204,13 +204,17 @@ def test_index_links_every_report_with_its_numbers(site):
             and all(t[c] == by_id[t["counterpart_id"]][c] for c in figure)
         )
     ]
-    rows = {
-        re.search(r'href="(\w+)\.html"', r).group(1): r
-        for r in re.findall(r'<section class="report">.*?</section>', html, re.S)
-    }
+    rows = dict(re.findall(r'<section class="report" id="(\w+)">(.*?)</section>', html, re.S))
+    # a first build: no "changes since the previous run" block; the footer dates the data by its
+    # latest search (evidence_searches.csv), not by a hash; the reports say "report", not "notebook"
+    assert 'id="changes"' not in html and "Nothing to compare with" not in html
+    latest = max(r["searched_on"] for r in read_rows(PROJECT / "data" / "evidence_searches.csv"))
+    assert f"<footer>Data as of {latest}: the latest search for public evidence.</footer>" in html
+    assert "version" not in html.split("<footer>")[1]
+    assert "This notebook" not in (reports / "overview.html").read_text()
     for action in ACTIONS:
         numbers = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", rows[action]))
-        assert numbers["targets"] == str(sum(t["action_id"] == action for t in counted))
+        assert numbers["commitments"] == str(sum(t["action_id"] == action for t in counted))
         assert numbers["measures"] == str(measures[action])
 
 

@@ -58,9 +58,18 @@ TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
 {%- endif %}
 {%- endblock body_header -%}
 {% block data_png scoped %}
+{%- set files = output | get_metadata('files', 'image/png') or {} %}
 <div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
+{%- if files.png %}<a href="{{ files.png | escape_html }}" title="The chart at full size">{% endif %}
 <img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}" alt="{{ (output | get_metadata('alt', 'image/png') or 'chart') | escape_html }}">
+{%- if files.png %}</a>{% endif %}
 </div>
+{%- if files %}
+<p class="linyi-chart-links">Open this chart:
+{%- for kind, label in [('png', 'PNG'), ('svg', 'SVG'), ('csv', 'its data (CSV)')] if files[kind] %}
+{{ ' · ' if not loop.first }}<a href="{{ files[kind] | escape_html }}">{{ label }}</a>
+{%- endfor %}</p>
+{%- endif %}
 {%- endblock data_png %}
 """
 
