@@ -10,7 +10,7 @@ data text is always escaped in HTML. For numbers to compute with, use the plan's
 >>> tables.targets(la.load_plan().action("employment"))["Target"].tolist()[:2]
 ['47,300 posts', '42,000 posts']
 >>> tables.quantity(2200000000, "yuan"), tables.quantity(85, "%")
-('2,200,000,000 yuan', '85%')
+('2.2 billion yuan', '85%')
 
 Each view is a :class:`View`: a DataFrame (indexed by the rows' ids, for code) that shows in
 full whatever pandas' display options are, without its index, and as one sentence when it has no
@@ -150,19 +150,20 @@ def quantity(value, label: str) -> str:
 def derived(value, label: str) -> str:
     """A derived figure (a ratio, share or rise) for reading: to 0.1, as its calculation rounds it.
 
-    >>> derived(88.79492600422833, "%"), derived(24653.465346534653, "people per project"), derived(None, "%")
-    ('88.8%', '24,653.5 people per project', 'n/a')
+    >>> derived(88.79492600422833, "%"), derived(77, "%"), derived(24653.465346534653, "people per project")
+    ('88.8%', '77.0%', '24,653.5 people per project')
     """
     if value is None or pd.isna(value):
         return number(None)
-    return quantity(round(float(value), 1), label)
+    return percent(value) if label == "%" else quantity(round(float(value), 1), label)
 
 
-def percent(value, digits: int = 0) -> str:
-    """A percentage (0–100) rounded for reading: ``66.666`` → ``'67%'``; ``'n/a'`` without a value.
+def percent(value, digits: int = 1) -> str:
+    """A derived percentage (0–100) for reading, to 0.1 as every derived share is written:
+    ``66.666`` → ``'66.7%'``; ``'n/a'`` without a value.
 
-    >>> percent(200 / 3, 1), percent(None)
-    ('66.7%', 'n/a')
+    >>> percent(200 / 3), percent(50), percent(None)
+    ('66.7%', '50.0%', 'n/a')
     """
     if value is None or pd.isna(value):
         return number(None)
@@ -199,6 +200,13 @@ def _view(columns: dict[str, list], index: list, name: str, when_empty: str) -> 
     return View(
         columns, index=pd.Index([str(v) for v in index], name=name), dtype="str", when_empty=when_empty
     )
+
+
+def _sentence(name) -> str:
+    """A ratio's name as a reader writes it: a capital first letter, and an indicator named
+    after "share of" in lower case ("share of urban and rural posts", not "share of Urban…")."""
+    name = re.sub(r"(share of )([A-Z])(?=[a-z])", lambda m: m[1] + m[2].lower(), plain(name))
+    return name[:1].upper() + name[1:]
 
 
 def targets(plan: Plan, kind: str | None = None) -> View:
@@ -239,7 +247,7 @@ def summary(plan: Plan) -> View:
 
     >>> import linyi_analysis as la
     >>> summary(la.load_plan()).loc["education", "Measures with a number"]
-    '2 of 4 (50%)'
+    '2 of 4 (50.0%)'
     """
     require_plan(plan, "summary()")
     from .analysis import summary_by_action
@@ -301,7 +309,7 @@ def ratios(plan: Plan) -> View:
     r = r[~shown_elsewhere]
     return _view(
         {
-            "Ratio": [str(v) for v in r["description"]],
+            "Ratio": [_sentence(v) for v in r["description"]],
             "Value": [
                 signed(round(float(v), 1), lab) if k in _CHANGES else derived(v, lab)
                 for v, lab, k in zip(r["value"], _labels(r, plan), r["kind"], strict=True)
@@ -375,10 +383,13 @@ def corroboration(plan: Plan) -> View:
             "Indicator": [plain(v) for v in c["indicator"]],
             "Plan": [quantity(v, lab) for v, lab in zip(c["plan_value"], labels, strict=True)],
             "Official": [quantity(v, lab) for v, lab in zip(c["evidence_value"], labels, strict=True)],
-            "Difference": [signed(v, lab) for v, lab in zip(c["difference"], labels, strict=True)],
+            # A difference of two percentages is in points (+10% against 10%: 0 points).
+            "Difference": [
+                signed(v, "points" if lab == "%" else lab)
+                for v, lab in zip(c["difference"], labels, strict=True)
+            ],
             "Relative": [
-                "undefined" if pd.isna(v) else signed(round(float(v), 3), "%")
-                for v in c["relative_difference_percent"]
+                "undefined" if pd.isna(v) else signed(v, "%") for v in c["relative_difference_percent"]
             ],
             "Publisher": [f"{p} {_text(u)}".strip() for p, u in zip(c["publisher"], c["url"], strict=True)],
             "Published": [str(v) for v in c["published"]],
@@ -484,13 +495,17 @@ def discrepancies(plan: Plan) -> View:
 def signed(value, label: str = "") -> str:
     """A difference with its sign, as tables and charts write it: ``label`` as in :func:`quantity`.
 
-    >>> signed(261), signed(-1200), signed(0.725, "%")
-    ('+261', '−1,200', '+0.725%')
+    A percentage is written to 0.1, as every derived share (:func:`percent`).
+
+    >>> signed(261), signed(-1200), signed(0.725, "%"), signed(0, "%")
+    ('+261', '−1,200', '+0.7%', '0.0%')
     """
     if value is None or pd.isna(value):
         return number(None)
+    if label == "%":
+        value = round(float(value), 1)
     sign = "+" if value > 0 else "−" if value < 0 else ""
-    return sign + quantity(abs(float(value)), label)
+    return sign + (percent(abs(value)) if label == "%" else quantity(abs(float(value)), label))
 
 
 class Heading:

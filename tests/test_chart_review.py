@@ -120,7 +120,7 @@ def _floor_marks(ax) -> list[tuple[float, float]]:
 
 def test_a_minimum_is_drawn_open_ended_in_every_chart(plan):
     """targets.csv: education's >= 5,000 and >= 2,900 teachers and >= 85% coverage; employment's
-    >= 85% graduates and >= 2,200,000,000 yuan; urban's >= 100 mu. Each ends in a ▷ at its floor."""
+    >= 85% graduates and >= 2.2 billion yuan; urban's >= 100 mu. Each ends in a ▷ at its floor."""
     floors = {
         (r["action_id"], float(r["value"]))
         for r in read_rows(PROJECT / "data" / "targets.csv")
@@ -239,8 +239,8 @@ def test_the_overview_says_how_many_measures_carry_a_number(plan):
     assert counts.get_xlim() == (0, 15)  # the most is urban's 10 targets: no axis to 20
     assert counts.get_xlabel() != "number"
     labels = [" ".join(t.get_text().split()) for t in rates.texts]
-    # measures.csv / targets.csv, as the overview table writes it: urban 3 of 8 (38%)
-    assert "3 of 8 measures (38%)" in labels and "4 of 9 measures (44%)" in labels
+    # measures.csv / targets.csv, as the overview table writes it: urban 3 of 8 (37.5%)
+    assert "3 of 8 measures (37.5%)" in labels and "4 of 9 measures (44.4%)" in labels
     urban = fig.data.set_index("action").loc["Urban living conditions"]
     assert (urban["quantified_measures"], urban["measures"]) == (3, 8)
     assert "One measure may carry several targets" in _caption(fig)

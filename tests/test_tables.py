@@ -26,7 +26,7 @@ from linyi_analysis import formatting, tables
     [
         ({"comparator": "=", "value": 2000}, "beds", "2,000 beds"),
         ({"comparator": "=", "value": 2.49}, "", "2.49"),
-        ({"comparator": ">=", "value": 2.2e9}, "yuan", "≥ 2,200,000,000 yuan"),
+        ({"comparator": ">=", "value": 2.2e9}, "yuan", "≥ 2.2 billion yuan"),
         ({"comparator": ">=", "value": 85}, "%", "≥ 85%"),
         ({"comparator": ">", "value": 999_500}, "people", "> 999,500 people"),
         (
@@ -83,7 +83,7 @@ def test_short_labels_per_comparator(row, expected):
         (2.49, True, "2.49"),  # defect 9: exact rounded it to '2.5'
         (1.25, True, "1.25"),
         (36_261, True, "36,261"),
-        (2_200_000_000, True, "2,200,000,000"),
+        (2_200_000_000, True, "2.2 billion"),
         (-1200, True, "−1,200"),
         (0, True, "0"),
         (-0.0, True, "0"),
@@ -99,13 +99,13 @@ def test_number_quantity_percent():
     assert tables.number(None) == tables.number(pd.NA) == "n/a"
     assert tables.quantity(83.1, "%") == "83.1%" and tables.quantity(5300, "posts") == "5,300 posts"
     assert tables.percent(200 / 3, 1) == "66.7%" and tables.percent(pd.NA) == "n/a"
-    assert tables.percent(50) == "50%"  # a percent is 0–100: 50 is half, not fifty-fold
+    assert tables.percent(50) == "50.0%"  # a percent is 0–100: 50 is half, not fifty-fold
 
 
 def test_targets_of_one_action():
     t = tables.targets(la.load_plan().action("employment"))
     assert list(t.columns) == ["Indicator", "Target", "Scope", "Year", "Stated in"]
-    assert t.at["emp_startup_loans", "Target"] == "≥ 2,200,000,000 yuan"
+    assert t.at["emp_startup_loans", "Target"] == "≥ 2.2 billion yuan"
     assert t.at["emp_public_welfare_posts_rural", "Target"] == "42,000 posts"
     # the lead paragraph's 47,300 posts restates the body's: one commitment, one row
     assert t.at["emp_public_welfare_posts", "Stated in"] == "the opening paragraph and the body"
@@ -136,7 +136,7 @@ def test_targets_by_kind():
 def test_summary_and_measures_tables():
     plan = la.load_plan()
     s = tables.summary(plan)
-    assert s.at["education", "Measures with a number"] == "2 of 4 (50%)"
+    assert s.at["education", "Measures with a number"] == "2 of 4 (50.0%)"
     assert s.at["medical", "Measures"] == "7"  # the article's "from 7 aspects"
     assert s.at["goals", "Measures with a number"] == "–"
     m = tables.measures(plan.action("medical"))
@@ -163,9 +163,11 @@ def test_corroboration_table_literals():
         "36,000 households",
         "36,261 households",
         "+261 households",  # as the corroboration chart writes it
-        "+0.725%",
+        "+0.7%",
     )
     assert c.at["urb_pocket_parks", "Difference"] == "0 parks"
+    # a rise of +10% restated as 10% (evidence.csv plan_assistance_rise_2022): 0 points, not 0%
+    assert c.at["kg_assistance_standard_rise", "Difference"] == "0 points"
 
 
 @pytest.mark.parametrize("zero", ["0", "-0"])
@@ -322,7 +324,7 @@ def test_ratios_table_keeps_what_no_other_table_shows():
         "88.8%",
         "11.2%",
         "121.2 households per project",
-        "77%",
+        "77.0%",
         "24,653.5 people per project",
         "18.2%",
     ]
@@ -390,3 +392,12 @@ def test_tables_link_urls_escape_data_and_keep_dates_on_one_line():
     facts = tables.evidence(la.load_plan().action("urban"))._repr_html_()
     url = "http://linyi.gov.cn/info/6264/339659.htm"  # evidence.csv, old_projects_2022
     assert f'<a href="{url}">{url}</a>' in facts
+
+
+def test_ratio_names_read_as_sentences():
+    r = tables.ratios(la.load_plan())
+    names = list(r["Ratio"])
+    assert (
+        "Rural public-welfare posts created: share of urban and rural public-welfare posts created" in names
+    )
+    assert all(n[:1].isupper() for n in names) and not any("share of Urban" in n for n in names)
