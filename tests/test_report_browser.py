@@ -197,10 +197,16 @@ def test_chart_links_stay_together_and_each_chart_opens_full_size(browser, refer
     charts = tab.evaluate(
         """Array.from(document.querySelectorAll('.jp-RenderedImage img'), i => [
             i.closest('a') && i.closest('a').getAttribute('href'),
-            Array.from(i.closest('.jp-RenderedImage').nextElementSibling.querySelectorAll('a'),
+            Array.from(i.closest('.jp-RenderedImage').querySelectorAll('.linyi-chart-links a'),
                 a => a.getAttribute('href'))])"""
     )
+    visible = tab.evaluate(
+        """Array.from(document.querySelectorAll('.linyi-chart-links'), p => {
+            const r = p.getBoundingClientRect();
+            return r.width > 0 && r.height > 0 && r.right <= document.documentElement.clientWidth; })"""
+    )
     context.close()
+    assert visible == [True, True]
     assert charts == [
         [f"figures/{n}_urban.png", [f"figures/{n}_urban.{x}" for x in ("png", "svg", "csv")]]
         for n in ("action", "delivery")

@@ -47,8 +47,9 @@ TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
     .jp-RenderedHTMLCommon table.linyi-table td:empty { display: none; }
     .jp-RenderedHTMLCommon table.linyi-table td::before { content: attr(data-label) ": "; font-weight: 600; }
   }
-  .linyi-chart-links { margin: 0 0 1em; font-family: var(--jp-ui-font-family); }
-  .linyi-chart-links a { white-space: nowrap; }
+  .jp-RenderedImage:has(.linyi-chart-links) { flex-direction: column; align-items: flex-start; }
+  .linyi-chart-links { margin: 0.3em 0 1em; font-family: var(--jp-ui-font-family); }
+  .linyi-chart-links a { white-space: nowrap; color: #0a58ca; text-decoration: underline; }
 </style>
 {%- endblock extra_css -%}
 {%- block body_header -%}
@@ -63,13 +64,13 @@ TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
 {%- if files.png %}<a href="{{ files.png | escape_html }}" title="The chart at full size">{% endif %}
 <img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}" alt="{{ (output | get_metadata('alt', 'image/png') or 'chart') | escape_html }}">
 {%- if files.png %}</a>{% endif %}
-</div>
 {%- if files %}
 <p class="linyi-chart-links">Open this chart:
 {%- for kind, label in [('png', 'PNG'), ('svg', 'SVG'), ('csv', 'its data (CSV)')] if files[kind] %}
 {{ ' · ' if not loop.first }}<a href="{{ files[kind] | escape_html }}">{{ label }}</a>
 {%- endfor %}</p>
 {%- endif %}
+</div>
 {%- endblock data_png %}
 """
 
