@@ -19,15 +19,12 @@ _COMPARATORS = {"=": "", ">=": "≥ ", ">": "> "}
 def human_number(x: float, exact: bool = False) -> str:
     """A number in short form: three significant digits and k / m / bn from 10,000 up.
 
-    ``exact=True`` writes every digit the figure has (with thousands separators) instead; from a
-    billion up, a figure with no digit below the millions is written in billions (2.2 billion).
+    ``exact=True`` writes every digit the figure has (with thousands separators) instead.
 
     >>> human_number(2_490_000), human_number(3442), human_number(83.1), human_number(36_261, exact=True)
     ('2.49 m', '3,442', '83.1', '36,261')
     >>> human_number(999_500), human_number(999_400), human_number(2.49, exact=True)
     ('1 m', '999k', '2.49')
-    >>> human_number(2.2e9, exact=True), human_number(2_870_000_000, exact=True), human_number(1_234_567_890, exact=True)
-    ('2.2 billion', '2.87 billion', '1,234,567,890')
     """
     if x is None or pd.isna(x):
         return "n/a"
@@ -37,11 +34,7 @@ def human_number(x: float, exact: bool = False) -> str:
     sign, x = ("−" if x < 0 else ""), abs(x)
     if exact:
         # The shortest decimal that reads back as the same float: every digit, none invented.
-        digits = Decimal(repr(x)).normalize()
-        billions = digits / Decimal(10**9)
-        if digits >= 10**9 and billions == round(billions, 3):  # 2.2 billion: every digit still there
-            return sign + format(billions.normalize(), ",f") + " billion"
-        return sign + format(digits, ",f").removesuffix(".0")
+        return sign + format(Decimal(repr(x)).normalize(), ",f").removesuffix(".0")
     for start, divisor, suffix in _SCALES:
         # Round first, then choose the scale: 999,500 is "1 m", not "1e+03k".
         if float(f"{x:.3g}") >= start:
@@ -68,7 +61,7 @@ def target_label(row, exact: bool = False) -> str:
 
     ``row`` (a mapping or a row of a frame) needs comparator and unit_label, and the figures its
     comparator uses (value; value_min and value_max; baseline); per is optional. ``exact=True``
-    writes every digit (``≥ 2.2 billion yuan``), for tables.
+    writes every digit (``≥ 2,200,000,000 yuan``), for tables.
 
     >>> target_label({"comparator": "range", "value_min": 1, "value_max": 2, "unit_label": "counties"})
     '1–2 counties'

@@ -10,7 +10,7 @@ data text is always escaped in HTML. For numbers to compute with, use the plan's
 >>> tables.targets(la.load_plan().action("employment"))["Target"].tolist()[:2]
 ['47,300 posts', '42,000 posts']
 >>> tables.quantity(2200000000, "yuan"), tables.quantity(85, "%")
-('2.2 billion yuan', '85%')
+('2,200,000,000 yuan', '85%')
 
 Each view is a :class:`View`: a DataFrame (indexed by the rows' ids, for code) that shows in
 full whatever pandas' display options are, without its index, and as one sentence when it has no

@@ -120,7 +120,7 @@ def _floor_marks(ax) -> list[tuple[float, float]]:
 
 def test_a_minimum_is_drawn_open_ended_in_every_chart(plan):
     """targets.csv: education's >= 5,000 and >= 2,900 teachers and >= 85% coverage; employment's
-    >= 85% graduates and >= 2.2 billion yuan; urban's >= 100 mu. Each ends in a ▷ at its floor."""
+    >= 85% graduates and >= 2,200,000,000 yuan; urban's >= 100 mu. Each ends in a ▷ at its floor."""
     floors = {
         (r["action_id"], float(r["value"]))
         for r in read_rows(PROJECT / "data" / "targets.csv")

@@ -297,7 +297,6 @@ def test_every_figure_a_notebook_shows_is_in_the_data():
     plan = la.load_plan()
     t, e, r = plan.targets, plan.evidence, la.derived_ratios(plan)
     values = [*t["value"], *t["value_min"], *t["value_max"], *t["baseline"], *e["value"]]
-    # (as the check reads them: the digits of "2.2 billion" are 2.2)
     allowed = {n for v in values if not pd.isna(v) for n in _NUMBER.findall(tables.number(abs(float(v))))}
     # Derived figures are shown to 0.1, as their calculations round them (a percentage as 77.0).
     allowed |= {tables.number(round(abs(float(v)), 1)) for v in r["value"] if not pd.isna(v)}

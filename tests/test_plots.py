@@ -130,7 +130,7 @@ def test_a_chart_writes_each_figure_as_its_table_does(plan, action_id):
 
 def test_action_chart_labels_literal(plan):
     shown = texts(plots.plot_action_targets(plan.action("employment")))
-    for label in ("47,300 posts", "42,000 posts", "5,300 posts", "≥ 2.2 billion yuan", "≥ 85%"):
+    for label in ("47,300 posts", "42,000 posts", "5,300 posts", "≥ 2,200,000,000 yuan", "≥ 85%"):
         assert label in shown, label
     assert "47.3k" not in shown
 
@@ -369,7 +369,7 @@ def test_save_figure_writes_png_svg_and_the_charts_data_without_timestamps(plan,
         "5,300 posts",
         "90,000 people",
         "≥ 85%",
-        "≥ 2.2 billion yuan",
+        "≥ 2,200,000,000 yuan",
     ]
     assert [r["indicator"] for r in drawn] == [" ".join(r.split()) for r in rows_drawn(fig)]
     first = png.read_bytes(), svg.read_bytes(), data.read_bytes()

@@ -26,7 +26,7 @@ from linyi_analysis import formatting, tables
     [
         ({"comparator": "=", "value": 2000}, "beds", "2,000 beds"),
         ({"comparator": "=", "value": 2.49}, "", "2.49"),
-        ({"comparator": ">=", "value": 2.2e9}, "yuan", "≥ 2.2 billion yuan"),
+        ({"comparator": ">=", "value": 2.2e9}, "yuan", "≥ 2,200,000,000 yuan"),
         ({"comparator": ">=", "value": 85}, "%", "≥ 85%"),
         ({"comparator": ">", "value": 999_500}, "people", "> 999,500 people"),
         (
@@ -83,7 +83,7 @@ def test_short_labels_per_comparator(row, expected):
         (2.49, True, "2.49"),  # defect 9: exact rounded it to '2.5'
         (1.25, True, "1.25"),
         (36_261, True, "36,261"),
-        (2_200_000_000, True, "2.2 billion"),
+        (2_200_000_000, True, "2,200,000,000"),
         (-1200, True, "−1,200"),
         (0, True, "0"),
         (-0.0, True, "0"),
@@ -105,7 +105,7 @@ def test_number_quantity_percent():
 def test_targets_of_one_action():
     t = tables.targets(la.load_plan().action("employment"))
     assert list(t.columns) == ["Indicator", "Target", "Scope", "Year", "Stated in"]
-    assert t.at["emp_startup_loans", "Target"] == "≥ 2.2 billion yuan"
+    assert t.at["emp_startup_loans", "Target"] == "≥ 2,200,000,000 yuan"
     assert t.at["emp_public_welfare_posts_rural", "Target"] == "42,000 posts"
     # the lead paragraph's 47,300 posts restates the body's: one commitment, one row
     assert t.at["emp_public_welfare_posts", "Stated in"] == "the opening paragraph and the body"
