@@ -88,6 +88,22 @@ def target_label(row, exact: bool = False) -> str:
     return text
 
 
+#: Words for the article's structure in the data's names, as a reader says them.
+_PLAIN = {"(lead paragraph)": "(the article's opening paragraph)"}
+
+
+def plain(name) -> str:
+    """A name as a reader reads it, without words for the article's structure.
+
+    >>> plain("New beds (lead paragraph)")
+    "New beds (the article's opening paragraph)"
+    """
+    name = str(name)
+    for jargon, words in _PLAIN.items():
+        name = name.replace(jargon, words)
+    return name
+
+
 def wrap(text: str, width: int = 34) -> str:
     """Wrap a long label onto several lines of at most ``width`` characters.
 

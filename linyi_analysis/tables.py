@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 import io
 import os
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -30,8 +31,36 @@ from typing import ClassVar
 
 import pandas as pd
 
-from .formatting import human_number, human_value, target_label
+from .formatting import human_number, human_value, plain, target_label
 from .plan import Plan, require_action, require_plan
+
+#: A web address in data text (shown as a link), and a date or period written with hyphens
+#: (2022-06-30, 2022-01/2022-02, 2014-H1: kept on one line).
+_URL = re.compile(r"https?://[^\s<>\"'()]+[^\s<>\"'().,;:]")
+_DATE = re.compile(
+    r"\b\d{4}-(?:\d{2}(?:-\d{2})?|H[12]|Q[1-4])(?:/\d{4}-(?:\d{2}(?:-\d{2})?|H[12]|Q[1-4]))?\b"
+)
+
+
+def cell_html(text) -> str:
+    """Data text as HTML: escaped, each web address a link, each date on one line.
+
+    >>> cell_html("x <b> http://a.cn/1?a=1&b=2, 2022-06-30")
+    'x &lt;b&gt; <a href="http://a.cn/1?a=1&amp;b=2">http://a.cn/1?a=1&amp;b=2</a>, <span class="date">2022-06-30</span>'
+    """
+    out, at = [], 0
+    text = str(text)
+    for m in _URL.finditer(text):
+        out.append(_dates(text[at : m.start()]))
+        url = html.escape(m.group())
+        out.append(f'<a href="{url}">{url}</a>')
+        at = m.end()
+    out.append(_dates(text[at:]))
+    return "".join(out)
+
+
+def _dates(text: str) -> str:
+    return _DATE.sub(lambda m: f'<span class="date">{m.group()}</span>', html.escape(text))
 
 
 class View(pd.DataFrame):
@@ -59,14 +88,24 @@ class View(pd.DataFrame):
     def _repr_html_(self) -> str:
         if not len(self):
             return f"<p>{html.escape(self.when_empty)}</p>"
-        return self._shown().to_html(index=False, border=0)
+        shown = self._shown()
+        names = [html.escape(str(c)) for c in shown.columns]
+        head = "".join(f"<th>{n}</th>" for n in names)
+        rows = "".join(
+            "<tr>"
+            + "".join(f'<td data-label="{n}">{cell_html(v)}</td>' for n, v in zip(names, row, strict=True))
+            + "</tr>\n"
+            for row in shown.itertuples(index=False)
+        )
+        # A narrow screen stacks each row as "label: value" (the page's CSS reads data-label).
+        return f'<table class="dataframe linyi-table">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>'
 
     def __repr__(self) -> str:
         return self._shown().to_string(index=False) if len(self) else self.when_empty
 
 
 _COMPARATORS = {"=": "", ">=": "≥ ", ">": "> "}
-_PART = {"headline": "lead paragraph", "body": "body"}
+_PART = {"headline": "the article's opening paragraph", "body": "the body"}
 _FROM = {
     "plan": "the plan",
     "evidence": "official figures",
@@ -80,7 +119,7 @@ _RELATIONS = {
     "outcome": "what was delivered",
     "same_figure": "the plan's figure, stated independently",
     "component": "a part of it",
-    "history": "the same figure in another period",
+    "history": "the same indicator, another period",
     "progress": "counted so far",
     "related": "a related figure",
     "context": "background",
@@ -111,19 +150,20 @@ def quantity(value, label: str) -> str:
 def derived(value, label: str) -> str:
     """A derived figure (a ratio, share or rise) for reading: to 0.1, as its calculation rounds it.
 
-    >>> derived(88.79492600422833, "%"), derived(24653.465346534653, "people per project"), derived(None, "%")
-    ('88.8%', '24,653.5 people per project', 'n/a')
+    >>> derived(88.79492600422833, "%"), derived(77, "%"), derived(24653.465346534653, "people per project")
+    ('88.8%', '77.0%', '24,653.5 people per project')
     """
     if value is None or pd.isna(value):
         return number(None)
-    return quantity(round(float(value), 1), label)
+    return percent(value) if label == "%" else quantity(round(float(value), 1), label)
 
 
-def percent(value, digits: int = 0) -> str:
-    """A percentage (0–100) rounded for reading: ``66.666`` → ``'67%'``; ``'n/a'`` without a value.
+def percent(value, digits: int = 1) -> str:
+    """A derived percentage (0–100) for reading, to 0.1 as every derived share is written:
+    ``66.666`` → ``'66.7%'``; ``'n/a'`` without a value.
 
-    >>> percent(200 / 3, 1), percent(None)
-    ('66.7%', 'n/a')
+    >>> percent(200 / 3), percent(50), percent(None)
+    ('66.7%', '50.0%', 'n/a')
     """
     if value is None or pd.isna(value):
         return number(None)
@@ -162,6 +202,13 @@ def _view(columns: dict[str, list], index: list, name: str, when_empty: str) -> 
     )
 
 
+def _sentence(name) -> str:
+    """A ratio's name as a reader writes it: a capital first letter, and an indicator named
+    after "share of" in lower case ("share of urban and rural posts", not "share of Urban…")."""
+    name = re.sub(r"(share of )([A-Z])(?=[a-z])", lambda m: m[1] + m[2].lower(), plain(name))
+    return name[:1].upper() + name[1:]
+
+
 def targets(plan: Plan, kind: str | None = None) -> View:
     """The plan's targets for reading, one row per commitment (a lead-paragraph row restating a
     body row counts once, as :func:`linyi_analysis.delivery.commitments` says), indexed by
@@ -180,12 +227,12 @@ def targets(plan: Plan, kind: str | None = None) -> View:
         t = t[t["target_kind"].astype(str) == kind]
     return _view(
         {
-            "Indicator": [str(v) for v in t["indicator"]],
+            "Indicator": [plain(v) for v in t["indicator"]],
             "Target": [target_label(r, exact=True) for r in t.to_dict("records")],
             "Scope": [str(v).replace("_", " ") for v in t["scope"]],  # central_city reads "central city"
             "Year": [str(v) for v in t["period"]],
             "Stated in": [
-                "lead paragraph and body" if i in both else _PART.get(str(v), str(v))
+                "the opening paragraph and the body" if i in both else _PART.get(str(v), str(v))
                 for i, v in zip(t["target_id"], t["source_part"], strict=True)
             ],
         },
@@ -200,7 +247,7 @@ def summary(plan: Plan) -> View:
 
     >>> import linyi_analysis as la
     >>> summary(la.load_plan()).loc["education", "Measures with a number"]
-    '2 of 4 (50%)'
+    '2 of 4 (50.0%)'
     """
     require_plan(plan, "summary()")
     from .analysis import summary_by_action
@@ -216,8 +263,8 @@ def summary(plan: Plan) -> View:
                     s["quantified_measures"], s["measures"], s["quantified_percent"], strict=True
                 )
             ],
-            "Targets": [number(v) for v in s["targets"]],
-            "Kinds of target": [_text(v) for v in s["kinds"]],
+            "Commitments": [number(v) for v in s["targets"]],
+            "Kinds of commitment": [_text(v) for v in s["kinds"]],
             "Official facts": [number(v) for v in s["evidence"]],
         },
         s["action_id"],
@@ -237,7 +284,7 @@ def measures(plan: Plan) -> View:
         {
             "No.": [number(v) for v in m["order"]],
             "Measure": [str(v) for v in m["name"]],
-            "Targets": [number(counts.get(str(v), 0)) for v in m["measure_id"]],
+            "Commitments": [number(counts.get(str(v), 0)) for v in m["measure_id"]],
         },
         m["measure_id"],
         "measure",
@@ -262,7 +309,7 @@ def ratios(plan: Plan) -> View:
     r = r[~shown_elsewhere]
     return _view(
         {
-            "Ratio": [str(v) for v in r["description"]],
+            "Ratio": [_sentence(v) for v in r["description"]],
             "Value": [
                 signed(round(float(v), 1), lab) if k in _CHANGES else derived(v, lab)
                 for v, lab, k in zip(r["value"], _labels(r, plan), r["kind"], strict=True)
@@ -301,7 +348,8 @@ def spending(plan: Plan) -> View:
 
 
 def evidence(plan: Plan) -> View:
-    """Facts from outside the article for reading, with their citation and the Chinese passage."""
+    """Facts from outside the article for reading, with their citation (publisher and web address)
+    and the Chinese passage."""
     require_plan(plan, "evidence()")
     e = plan.evidence
     indicators = plan.whole.targets.set_index("target_id")["indicator"]
@@ -310,9 +358,9 @@ def evidence(plan: Plan) -> View:
             "Fact": [str(v) for v in e["topic"]],
             "Period": [str(v) for v in e["period"]],
             "Value": [quantity(v, lab) for v, lab in zip(e["value"], _labels(e, plan), strict=True)],
-            "On the target": [_text(indicators.get(v)) if _text(v) else "" for v in e["target_id"]],
+            "On the target": [plain(indicators.get(v)) if _text(v) else "" for v in e["target_id"]],
             "As": [_RELATIONS.get(_text(v), _text(v)) for v in e["relation"]],
-            "Publisher": [str(v) for v in e["publisher"]],
+            "Publisher": [f"{p} {_text(u)}".strip() for p, u in zip(e["publisher"], e["url"], strict=True)],
             "Published": [str(v) for v in e["published"]],
             "Passage": [str(v) for v in e["quote_zh"]],
         },
@@ -332,20 +380,23 @@ def corroboration(plan: Plan) -> View:
     labels = _labels(c, plan)
     return _view(
         {
-            "Indicator": [str(v) for v in c["indicator"]],
+            "Indicator": [plain(v) for v in c["indicator"]],
             "Plan": [quantity(v, lab) for v, lab in zip(c["plan_value"], labels, strict=True)],
             "Official": [quantity(v, lab) for v, lab in zip(c["evidence_value"], labels, strict=True)],
-            "Difference": [signed(v, lab) for v, lab in zip(c["difference"], labels, strict=True)],
-            "Relative": [
-                "undefined" if pd.isna(v) else signed(round(float(v), 3), "%")
-                for v in c["relative_difference_percent"]
+            # A difference of two percentages is in points (+10% against 10%: 0 points).
+            "Difference": [
+                signed(v, "points" if lab == "%" else lab)
+                for v, lab in zip(c["difference"], labels, strict=True)
             ],
-            "Publisher": [str(v) for v in c["publisher"]],
+            "Relative": [
+                "undefined" if pd.isna(v) else signed(v, "%") for v in c["relative_difference_percent"]
+            ],
+            "Publisher": [f"{p} {_text(u)}".strip() for p, u in zip(c["publisher"], c["url"], strict=True)],
             "Published": [str(v) for v in c["published"]],
         },
         c["target_id"],
         "target",
-        "No official source gives one of these figures independently.",
+        "No official source restates one of these figures.",
     )
 
 
@@ -363,6 +414,8 @@ def delivery(plan: Plan) -> View:
     names facts and searches by id, is in ``plan.delivery()``."""
     require_plan(plan, "delivery()")
     d = plan.delivery()
+    facts = plan.whole.evidence
+    topics = dict(zip(facts["fact_id"].astype(str), facts["topic"].astype(str), strict=True))
     source = []
     for r in d.to_dict("records"):
         if _text(r["publisher"]):
@@ -372,12 +425,16 @@ def delivery(plan: Plan) -> View:
             source.append("")
     return _view(
         {
-            "Indicator": [str(v) for v in d["indicator"]],
+            "Indicator": [plain(v) for v in d["indicator"]],
             "Commitment": [str(v) for v in d["commitment"]],
             "Status": [
                 f"{s} (by {b})" if b else str(s) for s, b in zip(d["status"], d["reached_by"], strict=True)
             ],
-            "Evidence": [_text(v) for v in d["evidence_figure"]],
+            # The figure with what it counts (the fact's topic): 669 people registered, not aided.
+            "Evidence": [
+                f"{f}: {topics[i]}" if _text(f) and _text(i) in topics else _text(f)
+                for f, i in zip(d["evidence_figure"], d["fact_id"], strict=True)
+            ],
             "Period": [_text(v) for v in d["evidence_period"]],
             "Source": source,
             "Searched": [_text(v) for v in d["freshness"]],
@@ -405,38 +462,50 @@ def delivery_counts(plan: Plan) -> View:
 
 
 def discrepancies(plan: Plan) -> View:
-    """:func:`linyi_analysis.audit.discrepancies` for reading: the lead paragraph's figure beside
-    the body's, the difference, and both quotes."""
+    """:func:`linyi_analysis.audit.discrepancies` for reading: where the article's opening
+    paragraph and its body give two different figures for what the data pairs as one commitment
+    (``targets.contradicts``), each figure with its own indicator and the article's words. Whether
+    the two describe the same thing is for the reader: no difference is worked out."""
     require_plan(plan, "discrepancies()")
     from .audit import discrepancies as found
 
     d = found(plan)
     labels = _labels(d, plan)
+    names = plan.whole.targets.set_index("target_id")["indicator"]
+    lead = [str(names.get(i, "")).replace(" (lead paragraph)", "") for i in d["headline_target_id"]]
+    body = [str(names.get(i, "")) for i in d["body_target_id"]]
     return _view(
         {
-            "Indicator": [str(v) for v in d["indicator"]],
-            "Lead paragraph": [quantity(v, lab) for v, lab in zip(d["headline_value"], labels, strict=True)],
-            "Body": [quantity(v, lab) for v, lab in zip(d["body_value"], labels, strict=True)],
-            "Difference": [signed(v, lab) for v, lab in zip(d["difference"], labels, strict=True)],
-            "Lead paragraph says": [str(v) for v in d["headline_quote"]],
-            "Body says": [str(v) for v in d["body_quote"]],
+            "Opening paragraph": [
+                f"{n}: {quantity(v, lab)}"
+                for n, v, lab in zip(lead, d["headline_value"], labels, strict=True)
+            ],
+            "Its words": [str(v) for v in d["headline_quote"]],
+            "Body": [
+                f"{n}: {quantity(v, lab)}" for n, v, lab in zip(body, d["body_value"], labels, strict=True)
+            ],
+            "The body's words": [str(v) for v in d["body_quote"]],
         },
         d["headline_target_id"],
         "target",
-        "The lead paragraph and the body agree wherever both give a figure.",
+        "The opening paragraph and the body agree wherever both give a figure.",
     )
 
 
 def signed(value, label: str = "") -> str:
     """A difference with its sign, as tables and charts write it: ``label`` as in :func:`quantity`.
 
-    >>> signed(261), signed(-1200), signed(0.725, "%")
-    ('+261', '−1,200', '+0.725%')
+    A percentage is written to 0.1, as every derived share (:func:`percent`).
+
+    >>> signed(261), signed(-1200), signed(0.725, "%"), signed(0, "%")
+    ('+261', '−1,200', '+0.7%', '0.0%')
     """
     if value is None or pd.isna(value):
         return number(None)
+    if label == "%":
+        value = round(float(value), 1)
     sign = "+" if value > 0 else "−" if value < 0 else ""
-    return sign + quantity(abs(float(value)), label)
+    return sign + (percent(abs(value)) if label == "%" else quantity(abs(float(value)), label))
 
 
 class Heading:
@@ -477,12 +546,14 @@ class Figure:
     output of a chart cell is stable and says what the chart shows.
     """
 
-    def __init__(self, png: bytes, alt: str):
-        self.png, self.alt = png, alt
+    def __init__(self, png: bytes, alt: str, files: dict[str, str] | None = None):
+        self.png, self.alt, self.files = png, alt, files or {}
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         data = {"image/png": self.png, "text/plain": f"[chart] {self.alt}"}
-        return data, {"image/png": {"alt": self.alt}}
+        # The saved files (format → path), which the page links under the chart.
+        meta = {"alt": self.alt, **({"files": self.files} if self.files else {})}
+        return data, {"image/png": meta}
 
     def __repr__(self) -> str:
         return f"[chart] {self.alt}"
@@ -493,13 +564,15 @@ def show_figure(fig, *, alt: str, name: str | None = None, directory: str | os.P
 
     With ``name`` and a non-empty ``directory``, the chart is saved there as PNG and SVG, with its
     data as CSV, through :func:`linyi_analysis.plots.save_figure`, and the PNG shown is that file
-    (drawn once, not twice). Returns a :class:`Figure`; a notebook cell ending with it shows the chart once (the
+    (drawn once, not twice); the page links the files under the chart. Returns a :class:`Figure`; a notebook cell ending with it shows the chart once (the
     figure is closed, so pyplot does not show it again).
     """
+    files = {}
     if directory and name:
         from .plots import save_figure
 
-        png = next(p for p in save_figure(fig, name, Path(directory)) if p.suffix == ".png").read_bytes()
+        files = {p.suffix[1:]: p.as_posix() for p in save_figure(fig, name, Path(directory))}
+        png = Path(files["png"]).read_bytes()
     else:
         from .plots.output import render
 
@@ -508,4 +581,4 @@ def show_figure(fig, *, alt: str, name: str | None = None, directory: str | os.P
         png = buf.getvalue()
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close(fig)
-    return Figure(png, alt)
+    return Figure(png, alt, files)

@@ -244,8 +244,8 @@ def test_the_overview_says_how_many_measures_carry_a_number(plan):
     assert counts.get_xlim() == (0, 15)  # the most is urban's 10 targets: no axis to 20
     assert counts.get_xlabel() != "number"
     labels = [" ".join(t.get_text().split()) for t in rates.texts]
-    # measures.csv / targets.csv, as the overview table writes it: urban 3 of 8 (38%)
-    assert "3 of 8 measures (38%)" in labels and "4 of 9 measures (44%)" in labels
+    # measures.csv / targets.csv, as the overview table writes it: urban 3 of 8 (37.5%)
+    assert "3 of 8 measures (37.5%)" in labels and "4 of 9 measures (44.4%)" in labels
     urban = fig.data.set_index("action").loc["Urban living conditions"]
     assert (urban["quantified_measures"], urban["measures"]) == (3, 8)
     assert "One measure may carry several targets" in _caption(fig)

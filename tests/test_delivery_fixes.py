@@ -41,7 +41,7 @@ def test_a_commitment_of_zero_is_undefined_not_a_crash(data_copy, tmp_path, zero
     assert [p.suffix for p in save_figure(fig, "zero", tmp_path / "figs")] == [".png", ".svg", ".csv"]
     view = tables.delivery(plan)
     assert view.at["urb_pocket_parks", "Status"] == "exceeded"
-    assert view.at["urb_pocket_parks", "Evidence"] == "170 parks"
+    assert view.at["urb_pocket_parks", "Evidence"].startswith("170 parks: ")
     plot_scorecard(plan.action("urban"))  # one action's scorecard too
 
 

@@ -334,7 +334,7 @@ def test_corroboration_is_a_dot_plot_of_the_difference_written_on_it(plan):
     shown = texts(fig)
     table = tables.corroboration(plan).loc["urb_old_community_households"]
     assert f"{table['Difference']} ({table['Relative']})" in shown  # as the table writes it
-    assert "+261 households (+0.725%)" in shown and shown.count("same figure") == 6
+    assert "+261 households (+0.7%)" in shown and shown.count("same figure") == 6
     assert not [c for c in ax.containers if isinstance(c, BarContainer)]  # no bars to hide a small difference
 
 

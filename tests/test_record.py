@@ -214,10 +214,10 @@ def test_every_count_of_commitments_is_the_trackers(plan):
     # 44 rows less the two lead-paragraph rows with the body's figure; the 2,000 and 800 beds are two
     assert len(tracker) == summary.sum() == 42 and summary["key_groups"] == 7
     assert summary.astype(int).to_dict() == per_action.to_dict()
-    assert sum(int(v) for v in tables.measures(plan)["Targets"]) == 42 - 1  # the goals have no measure
+    assert sum(int(v) for v in tables.measures(plan)["Commitments"]) == 42 - 1  # the goals have no measure
     numbers = headlines(plan, plan.action_ids[1:])
-    assert dict(numbers["overview"])["targets"] == "42"
-    assert {a: dict(numbers[a])["targets"] for a in plan.action_ids[1:]} == {
+    assert dict(numbers["overview"])["commitments"] == "42"
+    assert {a: dict(numbers[a])["commitments"] for a in plan.action_ids[1:]} == {
         a: str(per_action[a]) for a in plan.action_ids[1:]
     }
     t = plan.targets.set_index("target_id")

@@ -23,6 +23,7 @@ from report_site import leftovers, plain_overview, read_until, run_report, site_
 
 import linyi_analysis as la
 from linyi_analysis.delivery import commitments
+from linyi_analysis.formatting import plain
 from linyi_analysis.parameters import report_actions
 
 pytestmark = pytest.mark.slow
@@ -134,7 +135,7 @@ def test_each_action_report_holds_exactly_its_targets(site, action):
     assert nb.metadata.papermill.parameters == {"action": action, "figures_dir": "figures"}
     expected, _ = commitments(la.load_plan().action(action).targets)
     rows = _rows(_output_of(nb, "tables.targets(plan)")["text/html"])
-    assert [r[0] for r in rows] == expected["indicator"].tolist()
+    assert [r[0] for r in rows] == [plain(v) for v in expected["indicator"]]
     assert len(rows) == len(expected) > 0
     # the heading names the action; the chart shows once, with alt text naming it
     names = dict(zip(la.load_actions()["action_id"], la.load_actions()["name"], strict=True))
@@ -166,11 +167,11 @@ def test_pages_hide_code_and_load_nothing_from_the_network(site):
     for page in sorted((root / "reports").glob("*.html")):
         html = page.read_text()
         assert "<script" not in html and "<link" not in html, page.name
-        for attr in re.findall(r'(?:src|href)="([^"]*)"', html):
-            if attr == SOURCE_URL and page.name == "index.html":
-                assert f'<a href="{attr}">' in html  # a link to the article, followed only when clicked
-                continue
+        for attr in re.findall(r'src="([^"]*)"', html):
             assert not re.match(r"[a-z]+://|//", attr), f"{page.name} loads {attr}"
+        for attr in re.findall(r'href="([^"]*)"', html):
+            if re.match(r"[a-z]+://|//", attr):  # a source's page: a link, followed only when clicked
+                assert f'<a href="{attr}">' in html, f"{page.name} loads {attr}"
         assert "check_action(" not in html and "import linyi_analysis" not in html, "code is hidden"
         if page.name != "index.html":
             assert "The next cell loads the package" not in html, "notebook-only cells are left out"
@@ -190,7 +191,7 @@ def test_index_links_every_report_with_its_numbers(site):
     assert {f"{a}.html" for a in ["overview", "explore", *ACTIONS]} <= set(hrefs)
     hrefs.remove(SOURCE_URL)  # the source article, as a link
     for href in hrefs:
-        assert (reports / href).is_file(), f"index.html links {href}, which is missing"
+        assert (reports / href.split("#")[0]).is_file(), f"index.html links {href}, which is missing"
     # measures per action as the article lists them (hand-counted); targets as targets.csv holds
     # them, a lead-paragraph row that restates its body counterpart with the same figure counted
     # once (the 2,000 beds of the lead paragraph and the body's 800 are two commitments)
@@ -207,13 +208,17 @@ def test_index_links_every_report_with_its_numbers(site):
             and all(t[c] == by_id[t["counterpart_id"]][c] for c in figure)
         )
     ]
-    rows = {
-        re.search(r'href="(\w+)\.html"', r).group(1): r
-        for r in re.findall(r'<section class="report">.*?</section>', html, re.S)
-    }
+    rows = dict(re.findall(r'<section class="report" id="(\w+)">(.*?)</section>', html, re.S))
+    # a first build: no "changes since the previous run" block; the footer dates the data by its
+    # latest search (evidence_searches.csv), not by a hash; the reports say "report", not "notebook"
+    assert 'id="changes"' not in html and "Nothing to compare with" not in html
+    latest = max(r["searched_on"] for r in read_rows(PROJECT / "data" / "evidence_searches.csv"))
+    assert f"<footer>Data as of {latest}: the latest search for public evidence.</footer>" in html
+    assert "version" not in html.split("<footer>")[1]
+    assert "This notebook" not in (reports / "overview.html").read_text()
     for action in ACTIONS:
         numbers = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", rows[action]))
-        assert numbers["targets"] == str(sum(t["action_id"] == action for t in counted))
+        assert numbers["commitments"] == str(sum(t["action_id"] == action for t in counted))
         assert numbers["measures"] == str(measures[action])
 
 

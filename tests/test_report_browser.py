@@ -96,7 +96,7 @@ def test_every_page_link_and_image_of_the_site_works(page, reference_site):
     assert {file_of(u).name for u in visited} == {p.name for p in site.glob("*.html")}, "every page is linked"
 
     # The other files linked (notebooks, charts and their data) are there; the charts load as images.
-    assert {p.suffix for p in files} == {".ipynb", ".png", ".csv"}
+    assert {p.suffix for p in files} == {".ipynb", ".png", ".svg", ".csv"}
     page.goto((site / "index.html").as_uri())
     for chart in sorted(p for p in files if p.suffix == ".png"):
         width = page.evaluate(
@@ -160,6 +160,59 @@ def test_every_page_reads_without_sideways_scroll_empty_tables_or_ids(browser, r
     assert problems == []
 
 
+#: Each table too wide for the box it sits in (its columns partly out of sight), as its header.
+OVERFLOWING = """Array.from(document.querySelectorAll('table'), t => [t, t.parentElement])
+    .filter(([t, box]) => box.scrollWidth > box.clientWidth + 1 || t.getBoundingClientRect().right
+        > document.documentElement.clientWidth + 1)
+    .map(([t]) => Array.from(t.querySelectorAll('thead th'), c => c.textContent.trim()).join(' | '))"""
+
+
+def test_at_a_phone_width_every_table_shows_all_its_columns(browser, reference_site):
+    """At 400 px no table hides columns in a sideways-scrolling box: each fits (a narrow screen
+    stacks a row as "column: value" lines), and every column's label and value are shown."""
+    context = browser.new_context(viewport={"width": 400, "height": 900})
+    tab = context.new_page()
+    problems = {}
+    for html in sorted(reference_site.reports.glob("*.html")):
+        tab.goto(html.resolve().as_uri(), wait_until="load")
+        if hidden := tab.evaluate(OVERFLOWING):
+            problems[html.name] = hidden
+    context.close()
+    assert problems == {}
+
+
+def test_chart_links_stay_together_and_each_chart_opens_full_size(browser, reference_site):
+    """Review 2, items 8 and 19: on the index a chart's PNG and its CSV share one line at 400 px;
+    on the pages each chart links its PNG, SVG and data (CSV)."""
+    context = browser.new_context(viewport={"width": 400, "height": 900})
+    tab = context.new_page()
+    tab.goto((reference_site.reports / "index.html").resolve().as_uri(), wait_until="load")
+    lines = tab.evaluate(
+        """Array.from(document.querySelectorAll('p.files .group'), g => {
+            const tops = new Set(Array.from(g.querySelectorAll('a'), a => Math.round(a.getBoundingClientRect().top)));
+            return [g.innerText, tops.size, g.getBoundingClientRect().right <= document.documentElement.clientWidth]; })"""
+    )
+    assert lines and [line for line in lines if line[1] != 1 or not line[2]] == []
+    tab.goto((reference_site.reports / "urban.html").resolve().as_uri(), wait_until="load")
+    charts = tab.evaluate(
+        """Array.from(document.querySelectorAll('.jp-RenderedImage img'), i => [
+            i.closest('a') && i.closest('a').getAttribute('href'),
+            Array.from(i.closest('.jp-RenderedImage').querySelectorAll('.linyi-chart-links a'),
+                a => a.getAttribute('href'))])"""
+    )
+    visible = tab.evaluate(
+        """Array.from(document.querySelectorAll('.linyi-chart-links'), p => {
+            const r = p.getBoundingClientRect();
+            return r.width > 0 && r.height > 0 && r.right <= document.documentElement.clientWidth; })"""
+    )
+    context.close()
+    assert visible == [True, True]
+    assert charts == [
+        [f"figures/{n}_urban.png", [f"figures/{n}_urban.{x}" for x in ("png", "svg", "csv")]]
+        for n in ("action", "delivery")
+    ]
+
+
 def _names() -> dict[str, str]:
     return {r["action_id"]: r["name"] for r in read_rows(PROJECT / "data" / "actions.csv")}
 
@@ -169,7 +222,7 @@ def _index(page, site: Path) -> dict[str, dict[str, str]]:
     page.goto((site / "index.html").resolve().as_uri(), wait_until="load")
     return page.evaluate(
         """Object.fromEntries(Array.from(document.querySelectorAll('section.report'), s => [
-            s.querySelector('h2 a').getAttribute('href').replace('.html', ''),
+            s.id,
             Object.fromEntries(Array.from(s.querySelectorAll('dt'),
                 d => [d.innerText.trim(), d.nextElementSibling.innerText.trim()]))]))"""
     )
@@ -204,25 +257,53 @@ def test_the_index_counts_equal_the_pages_and_the_charts(page, reference_site):
     the same commitments (42 in the plan: 44 target rows, two of them lead-paragraph restatements)."""
     site, figures = reference_site.reports, reference_site.reports / "figures"
     index = _index(page, site)
-    assert index["overview"]["targets"] == "42"
+    assert index["overview"]["commitments"] == "42"
     assert _statuses(index["overview"]["delivery (public evidence)"]) == 42
     page.goto((site / "overview.html").resolve().as_uri(), wait_until="load")
     summary = _table(page, "Official facts")
-    targets = dict(zip(summary["head"], zip(*summary["rows"], strict=True), strict=False))["Targets"]
+    targets = dict(zip(summary["head"], zip(*summary["rows"], strict=True), strict=False))["Commitments"]
     assert sum(int(n) for n in targets) == 42
     counts = _table(page, "Searched up to")
     assert sum(int(n) for row in counts["rows"] for n in row[1:-1]) == 42
     assert _charted(figures / "delivery.csv") == 42
-    for action in [a for a in index if a not in ("overview", "explore")]:
+    for action in [a for a in index if a not in ("overview", "explore", "goals")]:
         numbers = index[action]
         page.goto((site / f"{action}.html").resolve().as_uri(), wait_until="load")
         at_a_glance = _table(page, "Official facts")
         on_page = {
-            "at a glance": int(at_a_glance["rows"][0][at_a_glance["head"].index("Targets")]),
+            "at a glance": int(at_a_glance["rows"][0][at_a_glance["head"].index("Commitments")]),
             "targets table": len(_table(page, "Stated in")["rows"]),
             "delivery table": len(_table(page, "Searched")["rows"]),
             "targets chart": len(read_rows(figures / f"action_{action}.csv")),
             "delivery chart": _charted(figures / f"delivery_{action}.csv"),
         }
-        index_counts = {int(numbers["targets"]), _statuses(numbers["delivery (public evidence)"])}
-        assert {*on_page.values(), *index_counts} == {int(numbers["targets"])}, (action, numbers, on_page)
+        index_counts = {int(numbers["commitments"]), _statuses(numbers["delivery (public evidence)"])}
+        assert {*on_page.values(), *index_counts} == {int(numbers["commitments"])}, (action, numbers, on_page)
+
+
+def test_the_index_headline_counts_add_up_to_its_cards(page, reference_site):
+    """The overview's commitments and statuses are the sums over the cards below it: the six
+    actions and the overall goals (42 = 41 + 1; review 2, item 2), whose status the overview shows."""
+    index = _index(page, reference_site.reports)
+    cards = [numbers for name, numbers in index.items() if name != "overview"]
+    assert len(cards) == len(_names())  # the goals and the six actions (actions.csv)
+    assert int(index["overview"]["commitments"]) == sum(int(c["commitments"]) for c in cards) == 42
+    assert index["goals"]["delivery (public evidence)"].startswith("1 in progress")
+    statuses = [re.findall(r"(\d+) ([a-z ]+?)(?:,|$| \()", c["delivery (public evidence)"]) for c in cards]
+    total = {}
+    for n, status in (pair for card in statuses for pair in card):
+        total[status] = total.get(status, 0) + int(n)
+    head = dict(
+        (s, int(n))
+        for n, s in re.findall(
+            r"(\d+) ([a-z ]+?)(?:,|$| \()", index["overview"]["delivery (public evidence)"]
+        )
+    )
+    assert head == total
+    page.goto((reference_site.reports / "overview.html").resolve().as_uri(), wait_until="load")
+    goals = [
+        t for t in page.evaluate(TABLES) if t["head"] and t["head"][-1] == "Searched" and len(t["rows"]) == 1
+    ]
+    assert [r[:3] for r in goals[0]["rows"]] == [
+        ["Livelihood spending as a share of the city's fiscal expenditure", "≥ 80%", "in progress"]
+    ]

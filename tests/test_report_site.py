@@ -417,7 +417,7 @@ def test_index_escapes_everything():
     from linyi_analysis.report.index import Entry, render
 
     page = render(
-        [Entry("x", '<script>alert("t")</script>', [("a<b", "1 & 2")], [("report", 'x.html"onclick="y')])],
+        [Entry("x", '<script>alert("t")</script>', [("a<b", "1 & 2")], [[("report", 'x.html"onclick="y')]])],
         title="T <i>",
         source="S",
         footer="F",

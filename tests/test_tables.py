@@ -99,7 +99,7 @@ def test_number_quantity_percent():
     assert tables.number(None) == tables.number(pd.NA) == "n/a"
     assert tables.quantity(83.1, "%") == "83.1%" and tables.quantity(5300, "posts") == "5,300 posts"
     assert tables.percent(200 / 3, 1) == "66.7%" and tables.percent(pd.NA) == "n/a"
-    assert tables.percent(50) == "50%"  # a percent is 0–100: 50 is half, not fifty-fold
+    assert tables.percent(50) == "50.0%"  # a percent is 0–100: 50 is half, not fifty-fold
 
 
 def test_targets_of_one_action():
@@ -108,7 +108,7 @@ def test_targets_of_one_action():
     assert t.at["emp_startup_loans", "Target"] == "≥ 2,200,000,000 yuan"
     assert t.at["emp_public_welfare_posts_rural", "Target"] == "42,000 posts"
     # the lead paragraph's 47,300 posts restates the body's: one commitment, one row
-    assert t.at["emp_public_welfare_posts", "Stated in"] == "lead paragraph and body"
+    assert t.at["emp_public_welfare_posts", "Stated in"] == "the opening paragraph and the body"
     assert sorted(t.index) == sorted(
         r["target_id"]
         for r in _csv("targets.csv")
@@ -136,7 +136,7 @@ def test_targets_by_kind():
 def test_summary_and_measures_tables():
     plan = la.load_plan()
     s = tables.summary(plan)
-    assert s.at["education", "Measures with a number"] == "2 of 4 (50%)"
+    assert s.at["education", "Measures with a number"] == "2 of 4 (50.0%)"
     assert s.at["medical", "Measures"] == "7"  # the article's "from 7 aspects"
     assert s.at["goals", "Measures with a number"] == "–"
     m = tables.measures(plan.action("medical"))
@@ -163,9 +163,11 @@ def test_corroboration_table_literals():
         "36,000 households",
         "36,261 households",
         "+261 households",  # as the corroboration chart writes it
-        "+0.725%",
+        "+0.7%",
     )
     assert c.at["urb_pocket_parks", "Difference"] == "0 parks"
+    # a rise of +10% restated as 10% (evidence.csv plan_assistance_rise_2022): 0 points, not 0%
+    assert c.at["kg_assistance_standard_rise", "Difference"] == "0 points"
 
 
 @pytest.mark.parametrize("zero", ["0", "-0"])
@@ -304,7 +306,7 @@ def test_reading_tables_show_no_index_and_no_id():
 def test_an_empty_reading_table_is_one_sentence():
     medical = la.load_plan().action("medical")
     assert tables.corroboration(medical)._repr_html_() == (
-        "<p>No official source gives one of these figures independently.</p>"
+        "<p>No official source restates one of these figures.</p>"
     )
     assert repr(tables.ratios(medical)) == "No ratio follows from these targets."
     # a column empty in every row is left out of the page; the frame keeps it for code
@@ -322,7 +324,7 @@ def test_ratios_table_keeps_what_no_other_table_shows():
         "88.8%",
         "11.2%",
         "121.2 households per project",
-        "77%",
+        "77.0%",
         "24,653.5 people per project",
         "18.2%",
     ]
@@ -335,3 +337,67 @@ def test_evidence_table_names_the_target_and_the_relation_in_words():
         == "Households in old residential communities under renovation"
     )
     assert e.at["old_households_2022", "As"] == "the plan's figure, stated independently"
+
+
+def test_delivery_evidence_says_what_the_figure_counts():
+    """669 is women registered as eligible, not aided (the fact's topic in evidence.csv)."""
+    d = tables.delivery(la.load_plan().action("key_groups"))
+    assert d.at["kg_cancer_aid_women", "Evidence"] == (
+        "669 people: low-income women with cervical or breast cancer registered as eligible for aid,"
+        " as of 28 July 2022 (not the number aided)"
+    )
+    assert d.at["kg_cancer_aid_women", "Status"] == "in progress"
+
+
+def test_evidence_relations_and_the_two_bed_figures_claim_no_more_than_the_data():
+    plan = la.load_plan()
+    e = tables.evidence(plan)
+    assert e.at["new_jobs_2021_01_09", "As"] == "the same indicator, another period"
+    assert "the same figure in another period" not in set(e["As"])
+    (row,) = tables.discrepancies(plan).to_dict("records")
+    assert row == {
+        "Opening paragraph": "New nursing-care beds for the elderly: 2,000 beds",
+        "Its words": "2,000 new nursing pension beds",
+        "Body": "Nursing-care beds for the elderly renovated and built: 800 beds",
+        "The body's words": "800 nursing pension beds are renovated and constructed",
+    }
+
+
+def test_no_table_names_the_article_structure_lead_paragraph():
+    plan = la.load_plan()
+    for view in (
+        tables.targets,
+        tables.delivery,
+        tables.evidence,
+        tables.corroboration,
+        tables.discrepancies,
+    ):
+        shown = repr(view(plan)) + " ".join(view(plan).columns)
+        assert "lead paragraph" not in shown.lower(), view.__name__
+    t = tables.targets(plan.action("key_groups"))
+    assert t.at["kg_nursing_beds_headline", "Indicator"] == (
+        "New nursing-care beds for the elderly (the article's opening paragraph)"
+    )
+
+
+def test_tables_link_urls_escape_data_and_keep_dates_on_one_line():
+    page = tables.delivery(la.load_plan().action("key_groups"))._repr_html_()
+    url = "http://linyi.subaoxw.com/ww/2022/0728/63249.html"  # evidence.csv, cancer_aid_registered_2022_07
+    assert f'<a href="{url}">{url}</a>' in page
+    assert '<span class="date">2022-07-28</span>' in page
+    assert tables.cell_html('a "b" <i> https://x.cn/?q=<s>') == (
+        'a &quot;b&quot; &lt;i&gt; <a href="https://x.cn/?q=">https://x.cn/?q=</a>&lt;s&gt;'
+    )
+    assert tables.cell_html("javascript:alert(1)") == "javascript:alert(1)"
+    facts = tables.evidence(la.load_plan().action("urban"))._repr_html_()
+    url = "http://linyi.gov.cn/info/6264/339659.htm"  # evidence.csv, old_projects_2022
+    assert f'<a href="{url}">{url}</a>' in facts
+
+
+def test_ratio_names_read_as_sentences():
+    r = tables.ratios(la.load_plan())
+    names = list(r["Ratio"])
+    assert (
+        "Rural public-welfare posts created: share of urban and rural public-welfare posts created" in names
+    )
+    assert all(n[:1].isupper() for n in names) and not any("share of Urban" in n for n in names)

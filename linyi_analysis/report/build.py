@@ -346,28 +346,40 @@ def _write(build_dir: Path, files, jobs: list[Job], job_files, plan: Plan, outpu
     """The data copy, the index (with the changes since the site in ``output``) and the marker."""
     write_data(files, build_dir / "data")  # for readers, and for the next run's changes
     if html:
-        from .index import Entry, headlines, render
+        from .index import Entry, headlines, latest_search, render
 
         numbers, entries = headlines(plan, [j.name for j in jobs[2:]]), []
         for job in jobs:
-            links = [("report", f"{job.name}.html"), ("notebook", f"{job.name}.ipynb")]
+            links = [[("report", f"{job.name}.html")]]
             for f in [f for f in job_files[job.name] if f.endswith(".png")]:
                 chart = Path(f).stem.removesuffix(f"_{job.name}").replace("action", "targets")
-                links.append((f"chart: {chart.replace('_', ' ')} (PNG)", f))
+                pair = [(f"{chart.replace('_', ' ').capitalize()} chart (PNG)", f)]
                 if f[:-4] + ".csv" in job_files[job.name]:  # the rows the chart drew, beside it
-                    links.append(("its data (CSV)", f[:-4] + ".csv"))
+                    pair.append(("data (CSV)", f[:-4] + ".csv"))
+                links.append(pair)
+            links.append([("for analysts: the Jupyter notebook", f"{job.name}.ipynb")])
             title = job.title.removeprefix(f"{SITE_TITLE}: ")
             entries.append(Entry(job.name, title[:1].upper() + title[1:], numbers.get(job.name, []), links))
+            if job.name == "overview" and "goals" in numbers:  # no page of their own: on the overview
+                goals = str(plan.actions.set_index("action_id").at["goals", "name"])
+                where = [[(f"{goals} on the overview", "overview.html#The-overall-goals")]]
+                entries.append(Entry("goals", goals, numbers["goals"], where))
         cite, data_sha = citation(), digest(files)
+        sections = changelog.changes(output, build_dir / "data")
+        first_build = sections == [("Nothing to compare with", ["no earlier site"])]  # nothing to tell
+        searched = latest_search(plan)
         page = render(
             entries,
             title=SITE_TITLE,
+            intro="What Linyi City's 2022 action plan for people's livelihood commits to, in figures, "
+            "and what official sources say was done.",
             source=f"Source: {cite['title']} {cite.get('outlet', '')}, {cite.get('date', '')}.",
             source_url=cite.get("url", ""),
-            footer=f"Each report is a notebook run from top to bottom on the plan's data (version {data_sha[:16]}), "
-            "published beside it.",
+            footer=f"Data as of {searched}: the latest search for public evidence."
+            if searched
+            else "Each report is made from the plan's data, published beside it.",
             data_sha256=data_sha,
-            preface=changelog.as_html(changelog.changes(output, build_dir / "data")),
+            preface="" if first_build else changelog.as_html(sections),
         )
         (build_dir / "index.html").write_text(page, encoding="utf-8")
     jobs_marked = {

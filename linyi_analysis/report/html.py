@@ -33,6 +33,23 @@ TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
   main { max-width: 1100px; margin: 0 auto; }
   .jp-RenderedImage img { max-width: 100%; height: auto; }
   .jp-RenderedHTMLCommon table.dataframe td, .jp-RenderedHTMLCommon table.dataframe th { text-align: left; }
+  .jp-RenderedHTMLCommon table.linyi-table .date { white-space: nowrap; }
+  .jp-RenderedHTMLCommon table.linyi-table a { overflow-wrap: anywhere; }
+  /* A phone's width: each row is a card of "column: value" lines, so no column is out of sight. */
+  @media (max-width: 700px) {
+    .jp-RenderedHTMLCommon table.linyi-table, .jp-RenderedHTMLCommon table.linyi-table tbody,
+    .jp-RenderedHTMLCommon table.linyi-table tr, .jp-RenderedHTMLCommon table.linyi-table td {
+      display: block; width: auto; max-width: 100%; }
+    .jp-RenderedHTMLCommon table.linyi-table thead {
+      position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+    .jp-RenderedHTMLCommon table.linyi-table tr { border: 1px solid #ccc; border-radius: 4px; margin: 0 0 8px; padding: 4px 8px; }
+    .jp-RenderedHTMLCommon table.linyi-table td { border: none; padding: 2px 0; overflow-wrap: anywhere; }
+    .jp-RenderedHTMLCommon table.linyi-table td:empty { display: none; }
+    .jp-RenderedHTMLCommon table.linyi-table td::before { content: attr(data-label) ": "; font-weight: 600; }
+  }
+  .jp-RenderedImage:has(.linyi-chart-links) { flex-direction: column; align-items: flex-start; }
+  .linyi-chart-links { margin: 0.3em 0 1em; font-family: var(--jp-ui-font-family); }
+  .linyi-chart-links a { white-space: nowrap; color: #0a58ca; text-decoration: underline; }
 </style>
 {%- endblock extra_css -%}
 {%- block body_header -%}
@@ -42,8 +59,17 @@ TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
 {%- endif %}
 {%- endblock body_header -%}
 {% block data_png scoped %}
+{%- set files = output | get_metadata('files', 'image/png') or {} %}
 <div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
+{%- if files.png %}<a href="{{ files.png | escape_html }}" title="The chart at full size">{% endif %}
 <img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}" alt="{{ (output | get_metadata('alt', 'image/png') or 'chart') | escape_html }}">
+{%- if files.png %}</a>{% endif %}
+{%- if files %}
+<p class="linyi-chart-links">Open this chart:
+{%- for kind, label in [('png', 'PNG'), ('svg', 'SVG'), ('csv', 'its data (CSV)')] if files[kind] %}
+{{ ' · ' if not loop.first }}<a href="{{ files[kind] | escape_html }}">{{ label }}</a>
+{%- endfor %}</p>
+{%- endif %}
 </div>
 {%- endblock data_png %}
 """

@@ -12,7 +12,7 @@ import html
 from dataclasses import dataclass, field
 
 from ..plan import Plan
-from ..tables import number, percent
+from ..tables import cell_html, number, percent
 
 
 @dataclass
@@ -22,11 +22,15 @@ class Entry:
     name: str
     title: str
     numbers: list[tuple[str, str]] = field(default_factory=list)  # (label, value as text)
-    files: list[tuple[str, str]] = field(default_factory=list)  # (label, relative href)
+    #: Groups of (label, relative href), each kept on one line (a chart's PNG with its CSV).
+    files: list[list[tuple[str, str]]] = field(default_factory=list)
 
 
 def headlines(plan: Plan, actions: list[str]) -> dict[str, list]:
-    """Headline numbers per report: ``overview`` and each action id → [(label, value), …]."""
+    """Headline numbers per report: ``overview``, ``goals`` (the overall goals, which have no page
+    of their own) and each action id → [(label, value), …]. Commitments are counted as
+    :func:`linyi_analysis.delivery.commitments` defines them, so the overview's counts are the
+    sums over the goals and the actions."""
     from .. import analysis, audit
 
     summary = analysis.summary_by_action(plan).set_index("action_id")
@@ -38,23 +42,24 @@ def headlines(plan: Plan, actions: list[str]) -> dict[str, list]:
         "overview": [
             ("actions", number(len(mine))),
             ("measures", number(mine["measures"].sum())),
-            ("targets", number(summary["targets"].sum())),
+            ("commitments", number(summary["targets"].sum())),
             (
                 "measures with a number",
                 percent(mine["quantified_measures"].sum() / mine["measures"].sum() * 100),
             ),
             ("figures checked against official sources", number(len(corroborated))),
-            ("contradictions in the article", number(len(discrepancies))),
+            ("commitments the article gives two different figures for", number(len(discrepancies))),
             ("delivery (public evidence)", _statuses(tracker)),
         ]
     }
-    for action in actions:
+    for action in [a for a in summary.index if a == "goals"] + list(actions):
         row = summary.loc[action]
+        numbers = [] if action == "goals" else [("measures", number(row["measures"]))]
         out[action] = [
-            ("measures", number(row["measures"])),
-            ("targets", number(row["targets"])),
-            ("measures with a number", percent(row["quantified_percent"])),
-            ("kinds of target", str(row["kinds"]) or "none"),
+            *numbers,
+            ("commitments", number(row["targets"])),
+            *([] if action == "goals" else [("measures with a number", percent(row["quantified_percent"]))]),
+            ("kinds of commitment", str(row["kinds"]) or "none"),
             ("delivery (public evidence)", _statuses(tracker[tracker["action_id"] == action])),
         ]
     return out
@@ -69,6 +74,11 @@ def _statuses(tracker) -> str:
     return ", ".join(shown or ["no commitments"]) + (f" (searched up to {searched})" if searched else "")
 
 
+def latest_search(plan: Plan) -> str:
+    """The date of the latest search for public evidence, from the data (``''`` if none)."""
+    return max((d for d in plan.delivery()["freshness"].astype(str) if d), default="")
+
+
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1d1d1f; }
 main { max-width: 1000px; margin: 0 auto; padding: 24px 20px 48px; }
@@ -81,7 +91,9 @@ dt { color: #555; } dd { margin: 0; font-variant-numeric: tabular-nums; }
 @media (max-width: 600px) { dl { grid-template-columns: 1fr; } dd { margin-bottom: 6px; } }
 a { color: #0a58ca; }
 p.files { margin: 10px 0 0; }
-.files a { margin-right: 0.6em; }
+.files .group { display: inline-block; white-space: nowrap; margin-right: 1.2em; }
+.date { white-space: nowrap; }
+p.intro { font-size: 1.05rem; }
 footer { color: #666; font-size: 0.85rem; margin-top: 2rem; }
 """
 
@@ -91,24 +103,30 @@ def render(
     *,
     title: str,
     source: str,
+    intro: str = "",
     source_url: str = "",
     footer: str,
     data_sha256: str = "",
     preface: str = "",
 ) -> str:
-    """The index page: a heading, the source line (``source``, then ``source_url`` as a link),
+    """The index page: a heading, ``intro`` (one sentence on what the site is), the source line (``source``, then ``source_url`` as a link),
     ``preface`` (HTML, already escaped: the changes since the previous run), one section per
     entry (its title linked to its report, its numbers, its files), a footer; ``data_sha256``
     (the data the site was built from) goes in a ``<meta name="linyi-data-sha256">``."""
     e = html.escape
     sections = []
     for entry in entries:
-        main_href = next((href for label, href in entry.files if href.endswith(".html")), None)
+        main_href = next((h for g in entry.files for _, h in g if ".html" in h), None)
         name = f'<a href="{e(main_href)}">{e(entry.title)}</a>' if main_href else e(entry.title)
-        numbers = "".join(f"<dt>{e(label)}</dt><dd>{e(value)}</dd>" for label, value in entry.numbers)
-        files = " ".join(f'<a href="{e(href)}">{e(label)}</a>' for label, href in entry.files)
+        numbers = "".join(f"<dt>{e(label)}</dt><dd>{cell_html(value)}</dd>" for label, value in entry.numbers)
+        files = " ".join(
+            '<span class="group">'
+            + " · ".join(f'<a href="{e(h)}">{e(label)}</a>' for label, h in group)
+            + "</span>"
+            for group in entry.files
+        )
         sections.append(
-            f'<section class="report"><h2>{name}</h2><dl>{numbers}</dl><p class="files">{files}</p></section>'
+            f'<section class="report" id="{e(entry.name)}"><h2>{name}</h2><dl>{numbers}</dl><p class="files">{files}</p></section>'
         )
     body = "\n".join(sections)
     link = (
@@ -128,6 +146,7 @@ def render(
 <body>
 <main>
 <h1>{e(title)}</h1>
+{f'<p class="intro">{e(intro)}</p>' if intro else ""}
 <p class="source">{e(source)}{link}</p>
 {preface}{body}
 <footer>{e(footer)}</footer>
