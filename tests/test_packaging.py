@@ -91,6 +91,8 @@ def test_non_editable_install_loads_from_anywhere(tmp_path):
     assert built == [
         ".linyi-report.json",
         "data",
+        "explore.html",
+        "explore.ipynb",
         "figures",
         "index.html",
         "medical.html",

@@ -202,12 +202,13 @@ def job_inputs(job: Job, data: dict[str, bytes], html: bool) -> dict[str, str]:
 
 @cache
 def code_digest() -> str:
-    """SHA-256 of the package's version and every Python file of it (its code decides every page)."""
+    """SHA-256 of the package's version and every Python file and template of it (its code decides
+    every page)."""
     import linyi_analysis
 
     root = Path(linyi_analysis.__file__).parent
     h = hashlib.sha256(linyi_analysis.__version__.encode())
-    for path in sorted(root.rglob("*.py")):
+    for path in sorted([*root.rglob("*.py"), *root.rglob("*.j2")]):
         h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
