@@ -164,8 +164,12 @@ class Pool:
         # fork runs in an at-fork callback, where Python prints it and goes on: held back meanwhile.
         from .site import signals_held
 
-        with signals_held():
-            self._executor.submit(int).result()
+        try:
+            with signals_held():
+                self._executor.submit(int).result()
+        except BaseException:  # a signal held back meanwhile: no __exit__ will stop the workers
+            self.stop()
+            raise
         return self
 
     def submit(self, job: Job, out: Path, timeout: int | None) -> None:
