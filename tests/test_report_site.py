@@ -143,7 +143,7 @@ def test_signals_during_publishing_take_effect_once_the_site_is_in_place(tmp_pat
 
     def interrupted(a, b):  # Ctrl-C right after the first rename
         rename(a, b)
-        os.kill(os.getpid(), signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)  # to this thread: xdist's own threads could take a kill()
 
     os.rename = interrupted
     try:
