@@ -24,7 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ..formatting import human_number, wrap
+from ..formatting import human_number, plain, wrap
 from ..resources import citation
 
 #: Okabe & Ito's palette, distinguishable with every common colour-vision deficiency.
@@ -296,16 +296,6 @@ def capped(rows, what: str, limit: int | None = None):
 
 
 #: Source-structure words in the data's names, as a reader says them.
-_PLAIN = {"(lead paragraph)": "(the article's opening paragraph)"}
-
-
-def plain(name: str) -> str:
-    """A name as a reader reads it: no words for the article's structure ("lead paragraph")."""
-    for jargon, words in _PLAIN.items():
-        name = str(name).replace(jargon, words)
-    return name
-
-
 def floor_mark(ax, x: float, y: float, up: bool = False) -> None:
     """A minimum's open-ended mark at the floor: a hollow triangle pointing to larger values."""
     ax.scatter(

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..analysis import compositions
 from ..delivery import commitments
-from ..formatting import human_number, target_label, wrap
+from ..formatting import human_number, plain, target_label, wrap
 from ..plan import Plan, require_action, require_plan
 from ..ratios import derived_ratios
 from ..tables import derived, quantity
@@ -30,7 +30,6 @@ from .style import (
     marks_legend,
     new_figure,
     percent_scale,
-    plain,
     plan_source,
     room_for_labels,
     rows_axis,
