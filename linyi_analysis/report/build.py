@@ -129,7 +129,7 @@ def build(options: Options, progress: Progress = lambda event, **info: None) -> 
             result.executed = [j.name for j in jobs if not plans[j.name].startswith(REUSE)]
             result.reused = [j.name for j in jobs if plans[j.name].startswith(REUSE)]
             _write(build_dir, files, jobs, job_files, plan, output, options.html)
-            charts = {p.name: p for p in (build_dir / FIGURES).glob("*") if p.suffix in site.CHARTS}
+            charts = {p.name: p for p in (build_dir / FIGURES).glob("*")}  # (only names a site may hold)
             staged, result.charts = site.stage_charts(charts, figures) if figures else ([], [])
             try:
                 result.warnings = site.publish(build_dir, output, staged, options.stopped)
@@ -324,12 +324,8 @@ def _assemble(jobs, data, plans, build_dir: Path, output: Path, pool, options: O
             continue
         progress("done", name=job.name, seconds=outcome)
         made = [f"{job.name}.ipynb", *([f"{job.name}.html"] if options.html else [])]
-        charts = sorted(  # the charts of names a site may hold: anything else stays behind
-            p
-            for p in (work / job.name / FIGURES).iterdir()
-            if p.is_file() and site.SITE_FILE.fullmatch(f"{FIGURES}/{p.name}")
-        )
-        made += [f"{FIGURES}/{p.name}" for p in charts]
+        charts = sorted(f"{FIGURES}/{p.name}" for p in (work / job.name / FIGURES).iterdir() if p.is_file())
+        made += [rel for rel in charts if site.SITE_FILE.fullmatch(rel)]  # names a site may hold
         for rel in made:  # only these: anything else a notebook wrote stays behind
             (build_dir / rel).parent.mkdir(parents=True, exist_ok=True)
             os.replace(work / job.name / rel, build_dir / rel)
@@ -349,7 +345,7 @@ def _write(build_dir: Path, files, jobs: list[Job], job_files, plan: Plan, outpu
     if html:
         from .index import Entry, headlines, latest_search, render
 
-        numbers, entries = headlines(plan, [j.name for j in jobs[2:]]), []
+        numbers, entries = headlines(plan, [j.name for j in jobs if "action" in j.parameters]), []
         for job in jobs:
             links = [[("report", f"{job.name}.html")]]
             for f in [f for f in job_files[job.name] if f.endswith(".png")]:

@@ -31,7 +31,7 @@ import stat
 from pathlib import Path
 
 from ..errors import ReportError
-from ..resources import package_file
+from ..resources import datapackage, package_file
 
 #: The descriptors a run uses are the package's own, as the loader's are
 #: (:func:`linyi_analysis.resources.datapackage`): a data directory's copies are not read.
@@ -56,7 +56,7 @@ def read_data(directory: Path) -> dict[str, bytes]:
     (a directory, a named pipe, a dangling link): opening a pipe would block.
     """
     files = {}
-    tables = {r["path"] for r in json.loads(package_file("datapackage.json").read_bytes())["resources"]}
+    tables = {r["path"] for r in datapackage()["resources"]}
     for path in sorted(directory.iterdir()):
         if path.name not in tables:  # as the loader: another file there is not data
             continue

@@ -30,7 +30,6 @@ MARKER = ".linyi-report.json"
 SITE_FILE = re.compile(
     r"[\w-][\w.-]*\.(html|ipynb|png|svg|csv)|figures/[\w.-]+\.(png|svg|csv)|data/[\w.-]+\.(csv|json)"
 )
-CHARTS = (".png", ".svg", ".csv")  # a chart, and the rows it drew
 
 
 def sha256(path: Path) -> str:
