@@ -20,6 +20,8 @@ __all__ = ["check_parameters", "report_actions"]
 
 #: The first line of the cell papermill injects with the values it was given.
 _INJECTED = "# Parameters\n"
+#: The names papermill's own --inject-paths adds to that cell: not the user's.
+_PAPERMILLS = ("PAPERMILL_INPUT_PATH", "PAPERMILL_OUTPUT_PATH")
 
 
 def report_actions(plan: Plan) -> list[str]:
@@ -61,14 +63,18 @@ def check_parameters(history=None, /, **declared) -> None:
     # papermill runs its cell just before this one; the latest is the run's (an earlier one, in
     # an interactive session, was another run's).
     injected = [cell for cell in history if cell.startswith(_INJECTED)][-1:]
-    # (papermill's --inject-paths adds its own PAPERMILL_* names: not the user's)
-    given = [name for cell in injected for name in _assigned(cell) if not name.startswith("PAPERMILL_")]
+    given = [name for cell in injected for name in _assigned(cell) if name not in _PAPERMILLS]
     unknown = [name for name in given if name not in declared]
     if unknown:
         near = {n: difflib.get_close_matches(n, declared, 1) for n in unknown}
         names = ", ".join(f"{n!r}" + (f" (did you mean {near[n][0]!r}?)" if near[n] else "") for n in unknown)
         raise ParameterError(
-            f"unknown parameter{'s' * (len(unknown) > 1)} {names}; this notebook's parameters: {', '.join(declared)}"
+            f"unknown parameter{'s' * (len(unknown) > 1)} {names}; "
+            + (
+                f"this notebook's parameters: {', '.join(declared)}"
+                if declared
+                else "this notebook takes no parameters"
+            )
         )
     if "action" in declared:
         from .plan import load_plan

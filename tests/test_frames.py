@@ -151,8 +151,14 @@ def test_papermills_own_injected_paths_are_not_the_users_parameters():
 
 
 def test_a_notebook_without_parameters_refuses_any():
-    with pytest.raises(la.ParameterError, match=r"unknown parameter 'action'; this notebook's parameters: $"):
+    with pytest.raises(
+        la.ParameterError, match=r"unknown parameter 'action'; this notebook takes no parameters$"
+    ):
         check_parameters(['# Parameters\naction = "medical"\n'])
+    with pytest.raises(
+        la.ParameterError, match=r"unknown parameter 'PAPERMILL_EVIL'"
+    ):  # only papermill's own two
+        check_parameters(["# Parameters\nPAPERMILL_EVIL = 1\n"])
 
 
 def test_declared_parameters_pass_and_only_the_latest_papermill_cell_counts():

@@ -309,3 +309,21 @@ def test_the_index_headline_counts_add_up_to_its_cards(page, reference_site):
     assert [r[:3] for r in goals[0]["rows"]] == [
         ["Livelihood spending as a share of the city's fiscal expenditure", "≥ 80%", "in progress"]
     ]
+
+
+def test_the_tours_code_is_never_cut_off_at_a_phone_width(browser, reference_site):
+    """explore.html shows its code to copy: a line wider than a 400 px screen scrolls in its box."""
+    context = browser.new_context(viewport={"width": 400, "height": 900})
+    tab = context.new_page()
+    tab.goto((reference_site.reports / "explore.html").resolve().as_uri(), wait_until="load")
+    cut = tab.evaluate(
+        """[...document.querySelectorAll('.jp-InputArea-editor')].filter(
+             e => e.scrollWidth > e.clientWidth && !['auto', 'scroll'].includes(getComputedStyle(e).overflowX)
+           ).length"""
+    )
+    wide = tab.evaluate(
+        "[...document.querySelectorAll('.jp-InputArea-editor')].filter(e => e.scrollWidth > e.clientWidth).length"
+    )
+    context.close()
+    assert wide > 0, "the tour has lines wider than a phone: the check can see them"
+    assert cut == 0

@@ -571,3 +571,14 @@ def test_the_actions_are_in_the_plans_order_whatever_the_order_asked():
 
     plan = la.load_plan()
     assert _chosen(["rural", "medical", "rural"], plan) == ["medical", "rural"]  # actions.csv order
+
+
+def test_a_ctrl_c_the_caller_ignores_stays_ignored(tmp_path, monkeypatch):
+    """`linyi-report … &` in a script starts with SIGINT ignored: the run keeps it so."""
+    monkeypatch.chdir(tmp_path)
+    saved = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        assert cli.main(["--dry-run", "--output", "site"]) == 0
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, saved)

@@ -125,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, interrupted)
+        if signal.getsignal(signum) is not signal.SIG_IGN:  # (`cmd &` in a script ignores Ctrl-C)
+            signal.signal(signum, interrupted)
     given = sys.argv[1:] if argv is None else argv
     args = parser(quiet="--quiet" in given).parse_args(argv)
     if args.changes:
